@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/appointments/", include("participants.urls")),
+    path("api/appointments/", include("appointments.urls")),
+    path("api/notifications/", include("notifications.urls")),
+    path("api/cal/", include("calendars.urls")),
+]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

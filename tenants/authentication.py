@@ -1,0 +1,48 @@
+"""Stateless JWT authentication: a verified token becomes a Principal, no database user."""
+
+import uuid
+
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+
+from tenants.models import Application
+from tenants.principal import Principal
+
+
+class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
+    """Bearer tokens signed with HS256 or RS256; the token's application must exist."""
+
+    www_authenticate_realm = "api"
+
+    def get_user(self, validated_token) -> Principal:
+        user_id = validated_token.get("user_id")
+        if not user_id:
+            raise AuthenticationFailed("Token has no user_id claim.", code="token_not_valid")
+        application = self._application(validated_token.get("application_id"))
+        roles = validated_token.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise AuthenticationFailed("Token roles must be a list of strings.", code="token_not_valid")
+        conference_id = validated_token.get("conference_id")
+        return Principal(
+            user_id=str(user_id),
+            roles=frozenset(roles),
+            application=application,
+            organization_id=str(validated_token.get("organization_id") or application.organization_id),
+            conference_id=str(conference_id) if conference_id else None,
+        )
+
+    @staticmethod
+    def _application(application_id) -> Application:
+        if not application_id:
+            raise AuthenticationFailed("Token has no application_id claim.", code="token_not_valid")
+        try:
+            key = uuid.UUID(str(application_id))
+        except ValueError:
+            raise AuthenticationFailed(
+                "Token application_id is not a UUID.", code="token_not_valid"
+            ) from None
+        application = Application.objects.filter(pk=key).first()
+        if application is None:
+            # Never trust role or tenant claims for an application we do not know.
+            raise AuthenticationFailed("Token names an unknown application.", code="token_not_valid")
+        return application

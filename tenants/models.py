@@ -1,0 +1,53 @@
+import uuid
+
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class ApplicationKind(models.TextChoices):
+    GENESYS = "genesys", "Genesys Cloud"
+    TALKDESK = "talkdesk", "Talkdesk"
+
+
+class Application(TimeStampedModel):
+    """A tenant: one contact-center integration and everything it owns."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    organization_id = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=16, choices=ApplicationKind.choices, default=ApplicationKind.GENESYS)
+    auto_activate = models.BooleanField(default=False, help_text="Activate appointments when scheduled.")
+    notifications_active = models.BooleanField(default=False, help_text="Send notifications at all.")
+    default_locale = models.CharField(max_length=16, default="en_US")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization_id})"
+
+    @property
+    def default_routing_type(self) -> str:
+        return "TALKDESK_DIGITAL_CONNECT" if self.kind == ApplicationKind.TALKDESK else "GENESYS_CLOUD_FLOW"
+
+
+class TenantQuerySet(models.QuerySet):
+    """Queryset of tenant-owned rows: the one place where scoping to a caller happens."""
+
+    def for_application(self, application_id) -> "TenantQuerySet":
+        return self.filter(application_id=application_id)
+
+    def for_principal(self, principal) -> "TenantQuerySet":
+        return self.for_application(principal.application_id)
+
+
+class TenantOwnedModel(TimeStampedModel):
+    """A row that belongs to exactly one application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "ROLE_AGENT"
+    SUPERVISOR = "ROLE_SUPERVISOR"
+    CLIENT_SERVICE = "ROLE_CLIENT_SERVICE"
+    CUSTOMER = "ROLE_CUSTOMER"
+    ADMIN = "ROLE_ADMIN"

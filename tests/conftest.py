@@ -1,0 +1,50 @@
+"""Fixtures every test module may use: applications, tokens and API clients."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tenants.services import application_create, token_mint
+
+
+@pytest.fixture
+def application(db):
+    return application_create(name="Acme Support", organization_id="org-acme")
+
+
+@pytest.fixture
+def other_application(db):
+    return application_create(name="Globex Care", organization_id="org-globex")
+
+
+@pytest.fixture
+def make_token(application):
+    """make_token("ROLE_AGENT", user_id="agent-1") -> a signed access token."""
+
+    def _make(*roles, user_id="agent-1", app=None, conference_id=None, organization_id=None, ttl=None):
+        return token_mint(
+            user_id=user_id,
+            application=app or application,
+            roles=list(roles),
+            organization_id=organization_id,
+            conference_id=conference_id,
+            ttl_seconds=ttl,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(make_token):
+    """client_for("ROLE_AGENT", user_id=...) -> an APIClient sending that token."""
+
+    def _client(*roles, **kwargs):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(*roles, **kwargs)}")
+        return client
+
+    return _client
