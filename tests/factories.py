@@ -22,6 +22,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True
 
     application = factory.SubFactory(ApplicationFactory)
     organizer_id = factory.Sequence(lambda n: f"agent-{n}")
