@@ -1,0 +1,67 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.models import Application
+from tenants.roles import Role
+from tenants.services import application_create, token_mint
+
+DEMO_NAME = "Demo application"
+DEMO_ORG = "demo-org"
+
+
+class Command(BaseCommand):
+    help = "Development only: ensure a demo application and admin user, then print tokens to try the API."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo is for development: run it with DEBUG=1")
+        application = Application.objects.filter(name=DEMO_NAME, organization_id=DEMO_ORG).first()
+        if application is None:
+            application = application_create(
+                name=DEMO_NAME, organization_id=DEMO_ORG, notifications_active=True
+            )
+        password = self._ensure_admin()
+        tokens = {
+            role: token_mint(
+                user_id=f"demo-{role.name.lower()}",
+                application=application,
+                roles=[role],
+                ttl_seconds=7 * 24 * 3600,
+            )
+            for role in Role
+            if role is not Role.CUSTOMER
+        }
+        base = options["base_url"]
+        lines = [
+            f"Demo application: {application.pk} (organization {DEMO_ORG})",
+            "",
+            "Tokens (valid 7 days):",
+            *[f"  {role.value:<20} {token}" for role, token in tokens.items()],
+            "",
+            "Try it:",
+            f"  curl -s -H 'Authorization: Bearer {tokens[Role.AGENT]}' \\",
+            f"       -H 'Content-Type: application/json' {base}/api/appointments/ \\",
+            f'       -d \'{{"applicationId": "{application.pk}", "start": "2030-01-31T19:00:00Z",'
+            f' "duration": "PT30M", "timezone": "Europe/Berlin", "title": "Demo call"}}\'',
+            f"  curl -s -H 'Authorization: Bearer {tokens[Role.AGENT]}' {base}/api/appointments/",
+            "",
+            f"Admin console: {base}/admin/  user 'admin'"
+            + (f", password '{password}'" if password else " (password unchanged)"),
+            f"API docs:      {base}/api/docs/",
+        ]
+        self.stdout.write("\n".join(lines))
+
+    @staticmethod
+    def _ensure_admin() -> str | None:
+        user_model = get_user_model()
+        if user_model.objects.filter(username="admin").exists():
+            return None
+        password = secrets.token_urlsafe(9)
+        user_model.objects.create_superuser("admin", "admin@localhost", password)
+        return password
