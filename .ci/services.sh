@@ -2,12 +2,15 @@
 # Start (or stop) a throwaway PostgreSQL and Redis on loopback for the test suite.
 #   .ci/services.sh start DIR   -> prints the DATABASE_URL and REDIS_URL lines to source
 #   .ci/services.sh stop DIR
+# PG_PORT and REDIS_PORT choose the ports (default: free ones).
 # Installs Debian's postgresql and redis-server first when they are missing.
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?state directory}
-pg_port=${PG_PORT:-54329}
-redis_port=${REDIS_PORT:-63799}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Fixed ports when asked for; otherwise free ones, so a second pair can run beside the first.
+pg_port=${PG_PORT:-$(free_port)}
+redis_port=${REDIS_PORT:-$(free_port)}
 
 install_packages() {
   local missing=()
