@@ -1,0 +1,31 @@
+"""Google Calendar's "add event" template link for an appointment."""
+
+from urllib.parse import urlencode
+
+from calendars.ics import CalendarEvent
+
+TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+# Google answers an overlong URL with an error page instead of the form; long
+# notes are cut (the room link after them always survives).
+MAX_NOTES_CHARS = 1000
+UTC_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def event_template_url(event: CalendarEvent) -> str:
+    """The URL that opens Google Calendar's new-event form filled in with the appointment."""
+    params = {
+        "action": "TEMPLATE",
+        "text": event.summary,
+        "dates": f"{event.start.strftime(UTC_STAMP)}/{event.end.strftime(UTC_STAMP)}",
+        "details": _details(event),
+        "location": event.room_url,
+        "ctz": event.timezone,
+    }
+    return f"{TEMPLATE_URL}?{urlencode({key: value for key, value in params.items() if value})}"
+
+
+def _details(event: CalendarEvent) -> str:
+    notes = event.notes.strip()
+    if len(notes) > MAX_NOTES_CHARS:
+        notes = notes[: MAX_NOTES_CHARS - 1].rstrip() + "…"
+    return "\n\n".join(part for part in (notes, event.room_url) if part)
