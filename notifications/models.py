@@ -52,17 +52,20 @@ class NotificationTemplate(TenantOwnedModel):
                     | (~models.Q(type__in=TIMED_TYPES) & models.Q(period__isnull=True))
                 ),
                 name="ntemplate_period_iff_timed",
+                violation_error_message="REMINDER and ROOM templates need a positive period; others none.",
             ),
             # Two constraints because NULL periods are never equal in a unique index.
             models.UniqueConstraint(
                 fields=["application", "type", "channel", "locale"],
                 condition=models.Q(period__isnull=True),
                 name="ntemplate_unique_untimed",
+                violation_error_message="A template for this type, channel and locale already exists.",
             ),
             models.UniqueConstraint(
                 fields=["application", "type", "channel", "locale", "period"],
                 condition=models.Q(period__isnull=False),
                 name="ntemplate_unique_timed",
+                violation_error_message="A template for this type, channel, locale and period exists.",
             ),
         ]
         indexes = [models.Index(fields=["application", "type", "channel"], name="ntemplate_app_type_idx")]
