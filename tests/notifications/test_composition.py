@@ -80,6 +80,21 @@ def test_the_applications_default_locale_comes_before_en_us(application, appoint
     assert templates_for_appointment(appointment=appointment, type="CREATE", channel="EMAIL") == [german]
 
 
+def test_choosing_templates_is_one_query(application, appointment, django_assert_max_num_queries):
+    for period in (timedelta(days=1), timedelta(hours=2), timedelta(minutes=15)):
+        for locale in ("en_US", "el_GR", "de_DE"):
+            _email_template(application, type="REMINDER", period=period, locale=locale)
+
+    with django_assert_max_num_queries(1):
+        chosen = templates_for_appointment(appointment=appointment, type="REMINDER", channel="EMAIL")
+
+    assert [(t.period, t.locale) for t in chosen] == [
+        (timedelta(minutes=15), "el_GR"),
+        (timedelta(hours=2), "el_GR"),
+        (timedelta(days=1), "el_GR"),
+    ]
+
+
 def test_no_template_no_message(application, appointment):
     assert templates_for_appointment(appointment=appointment, type="CANCEL", channel="EMAIL") == []
 
