@@ -1,3 +1,30 @@
-from django.urls import path  # noqa: F401
+"""Routes under /api/notifications/; each path also answers with or without a trailing slash."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from notifications import apis
+
+
+def _route(route: str, view, name: str) -> list:
+    """The path as the documents spell it, plus its slash twin, kept out of the schema."""
+    twin = route[:-1] if route.endswith("/") else f"{route}/"
+    return [
+        path(route, view.as_view(), name=name),
+        path(twin, view.as_view(schema=None)),
+    ]
+
+
+urlpatterns = [
+    *_route("emails/verify", apis.EmailVerifyApi, "notifications-emails-verify"),
+    *_route("emails/confirm", apis.EmailConfirmApi, "notifications-emails-confirm"),
+    *_route("emails/test", apis.EmailTestApi, "notifications-emails-test"),
+    *_route("sms/verify", apis.SmsVerifyApi, "notifications-sms-verify"),
+    *_route("sms/confirm", apis.SmsConfirmApi, "notifications-sms-confirm"),
+    *_route("sms/test", apis.SmsTestApi, "notifications-sms-test"),
+    *_route("tags", apis.TagListApi, "notifications-tags"),
+    *_route("locales", apis.LocaleListApi, "notifications-locales"),
+    *_route("templates/", apis.TemplateListApi, "notifications-templates"),
+    *_route("templates/<str:template_id>", apis.TemplateDetailApi, "notifications-template"),
+    *_route("webhooks/", apis.WebhookListApi, "notifications-webhooks"),
+    *_route("webhooks/<str:endpoint_id>", apis.WebhookDetailApi, "notifications-webhook"),
+]

@@ -229,3 +229,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- notifications ---
+# One backend class per channel, chosen by dotted path like EMAIL_BACKEND; an
+# empty value switches the channel off (its endpoints then answer 404).
+NOTIFICATION_BACKENDS = {
+    "EMAIL": env_str("NOTIFICATIONS_EMAIL_BACKEND", "notifications.backends.email.DjangoEmailBackend"),
+    "SMS": env_str(
+        "NOTIFICATIONS_SMS_BACKEND",
+        "notifications.backends.sms.TwilioSmsBackend"
+        if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
+        else "notifications.backends.sms.LogSmsBackend",
+    ),
+    "WEBHOOK": env_str(
+        "NOTIFICATIONS_WEBHOOK_BACKEND", "notifications.backends.webhook.RequestsWebhookBackend"
+    ),
+}
+NOTIFICATIONS_SMS_TIMEOUT = env_int("NOTIFICATIONS_SMS_TIMEOUT", 10)
+NOTIFICATIONS_WEBHOOK_TIMEOUT = env_int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 5)
+# Webhooks to private, loopback and link-local addresses are refused unless this is on.
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env_bool("NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", False)
+# Dotted path to `f(*, appointment, notification_type) -> [(filename, bytes, mimetype)]`.
+NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK = env_str("NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK", None)
+NOTIFICATIONS_EMAIL_LOCAL_PART = env_str("NOTIFICATIONS_EMAIL_LOCAL_PART", "no-reply")
+NOTIFICATIONS_VERIFICATION_TTL = timedelta(seconds=env_int("NOTIFICATIONS_VERIFICATION_TTL", 600))
+NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS", 5)
+_NOTIFICATIONS_DEFAULT_LOCALES = (
+    "en_US,en_GB,de_DE,de_AT,de_CH,el_GR,el_CY,fr_FR,fr_BE,fr_CA,es_ES,es_MX,it_IT,nl_NL,nl_BE,"
+    "pt_PT,pt_BR,sv_SE,da_DK,nb_NO,fi_FI,pl_PL,cs_CZ,sk_SK,ro_RO,hu_HU,bg_BG,hr_HR,sl_SI,tr_TR,ja_JP"
+)
+# The locales templates may be written in (GET /api/notifications/locales).
+NOTIFICATIONS_LOCALES = env_list("NOTIFICATIONS_LOCALES", _NOTIFICATIONS_DEFAULT_LOCALES.split(","))
+# Named once for the OpenAPI document, so other apps' `type`/`channel` enums do not collide.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "NotificationTypeEnum": "notifications.models.NotificationType",
+        "NotificationChannelEnum": "notifications.models.Channel",
+        "NotificationRequestChannelEnum": "notifications.serializers.REQUEST_CHANNELS",
+    }
+)

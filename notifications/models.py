@@ -1,0 +1,177 @@
+import hashlib
+import hmac
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from notifications.rendering import template_errors
+from tenants.models import TenantOwnedModel
+
+
+class NotificationType(models.TextChoices):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    CANCEL = "CANCEL"
+    REMINDER = "REMINDER"
+    ROOM = "ROOM"
+
+
+# Types sent some time before the start; their templates say how long before.
+TIMED_TYPES = (NotificationType.REMINDER, NotificationType.ROOM)
+
+
+class Channel(models.TextChoices):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class NotificationTemplate(TenantOwnedModel):
+    """The text an application sends for one notification type, channel and locale."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=16, choices=NotificationType.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    locale = models.CharField(max_length=16)
+    subject = models.CharField(max_length=500, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    # How long before the start a REMINDER or ROOM notification goes out.
+    period = models.DurationField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["type", "channel", "locale", "period"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(type__in=TIMED_TYPES, period__isnull=False, period__gt=timedelta(0))
+                    | (~models.Q(type__in=TIMED_TYPES) & models.Q(period__isnull=True))
+                ),
+                name="ntemplate_period_iff_timed",
+                violation_error_message="REMINDER and ROOM templates need a positive period; others none.",
+            ),
+            # Two constraints because NULL periods are never equal in a unique index.
+            models.UniqueConstraint(
+                fields=["application", "type", "channel", "locale"],
+                condition=models.Q(period__isnull=True),
+                name="ntemplate_unique_untimed",
+                violation_error_message="A template for this type, channel and locale already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "type", "channel", "locale", "period"],
+                condition=models.Q(period__isnull=False),
+                name="ntemplate_unique_timed",
+                violation_error_message="A template for this type, channel, locale and period exists.",
+            ),
+        ]
+        indexes = [models.Index(fields=["application", "type", "channel"], name="ntemplate_app_type_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.channel} {self.locale}"
+
+    def clean(self):
+        # The admin saves through model forms: refuse broken tags there too.
+        errors = template_errors(subject=self.subject, text_body=self.text_body, html_body=self.html_body)
+        if errors:
+            raise ValidationError(errors)
+
+
+class WebhookEndpoint(TenantOwnedModel):
+    """An HTTP endpoint of the application that receives signed notification events."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list, help_text="Notification types this endpoint receives.")
+    # Kept in clear: every delivery is signed with it. Never shown by the API.
+    secret = models.CharField(max_length=256)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["application", "active"], name="nwebhook_app_active_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ChannelSender(TenantOwnedModel):
+    """The verified identity an application sends from: an email domain or an SMS number."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    domain = models.CharField(max_length=253, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    from_number = models.CharField(max_length=32, blank=True, help_text="E.164")
+    verified_at = models.DateTimeField()
+    # The address or number the confirmed code was sent to, for the audit trail.
+    verified_with = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "channel"], name="nsender_unique_channel"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(channel="EMAIL", domain__gt="") | models.Q(channel="SMS", from_number__gt="")
+                ),
+                name="nsender_identity_present",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.email_address or self.from_number}"
+
+    @property
+    def email_address(self) -> str:
+        return f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{self.domain}" if self.domain else ""
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    SUPERSEDED = "SUPERSEDED"
+    EXHAUSTED = "EXHAUSTED"
+
+
+class SenderVerification(TenantOwnedModel):
+    """A one-time code sent to prove that an application can send from a domain or number."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    # The sender identity that becomes verified when the code is confirmed.
+    domain = models.CharField(max_length=253, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    from_number = models.CharField(max_length=32, blank=True)
+    sent_to = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["application", "channel", "status"], name="nverify_app_channel_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} verification to {self.sent_to} ({self.status})"
+
+    def set_code(self, code: str) -> None:
+        self.code_hash = self._digest(code)
+
+    def code_matches(self, code: str) -> bool:
+        return hmac.compare_digest(self.code_hash, self._digest(code))
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def _digest(self, code: str) -> str:
+        # Keyed with the secret key and salted with the row id: a leaked table
+        # alone does not let anyone test codes offline.
+        message = f"{self.id}:{code}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -1,0 +1,101 @@
+"""Reads of notification settings: through the caller's application, or for one appointment."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from core.errors import NotFound
+from notifications import rendering
+from notifications.models import ChannelSender, NotificationTemplate, WebhookEndpoint
+from notifications.samples import sample_appointment, sample_organizer, sample_recipient
+from tenants.models import Application
+from tenants.selectors import get_scoped_or_404, scoped
+
+
+def application_for_request(*, principal, application_id) -> Application:
+    """The application a request body names: only the caller's own; any other is not found."""
+    if str(application_id) != str(principal.application_id):
+        raise NotFound(f"application {application_id} not found")
+    return principal.application
+
+
+def template_list(
+    *, principal, type: str | None = None, channel: str | None = None, locale: str | None = None
+):
+    queryset = scoped(NotificationTemplate.objects.all(), principal)
+    filters = {"type": type, "channel": channel, "locale": locale}
+    return queryset.filter(**{key: value for key, value in filters.items() if value})
+
+
+def template_get(*, principal, template_id) -> NotificationTemplate:
+    return get_scoped_or_404(NotificationTemplate.objects.all(), principal, label="template", pk=template_id)
+
+
+def webhook_endpoint_list(*, principal):
+    return scoped(WebhookEndpoint.objects.all(), principal)
+
+
+def webhook_endpoint_get(*, principal, endpoint_id) -> WebhookEndpoint:
+    return get_scoped_or_404(WebhookEndpoint.objects.all(), principal, label="webhook", pk=endpoint_id)
+
+
+def sender_get(*, application, channel: str) -> ChannelSender | None:
+    """The application's verified sender for a channel, or None."""
+    return ChannelSender.objects.filter(application=application, channel=channel).first()
+
+
+def templates_for_appointment(*, appointment, type: str, channel: str) -> list[NotificationTemplate]:
+    """The active templates to send for an appointment, each in the best locale available.
+
+    REMINDER and ROOM may have several templates with different periods; the
+    locale is chosen for each period on its own, so a reminder missing in one
+    language still goes out in the fallback language.
+    """
+    candidates = NotificationTemplate.objects.filter(
+        application_id=appointment.application_id, type=type, channel=channel, active=True
+    )
+    by_period = defaultdict(dict)
+    for template in candidates:
+        by_period[template.period][template.locale] = template
+    chosen = []
+    for templates in by_period.values():
+        locale = rendering.choose_locale(
+            requested=appointment.locale,
+            available=templates,
+            application_default=appointment.application.default_locale,
+        )
+        if locale:
+            chosen.append(templates[locale])
+    return sorted(chosen, key=lambda template: template.period or timedelta(0))
+
+
+def webhook_endpoints_for_event(*, application_id, event: str) -> list[WebhookEndpoint]:
+    # The event list is filtered here: JSON containment has no portable lookup on SQLite.
+    endpoints = WebhookEndpoint.objects.filter(application_id=application_id, active=True)
+    return [endpoint for endpoint in endpoints if event in endpoint.events]
+
+
+def tag_catalogue(*, locale: str = rendering.FALLBACK_LOCALE) -> list[dict[str, str]]:
+    """Every tag with its example, rendered at the fixed reference time."""
+    appointment = sample_appointment(
+        application=None, start=rendering.REFERENCE_MOMENT, timezone=rendering.REFERENCE_ZONE, locale=locale
+    )
+    context = rendering.build_context(
+        appointment=appointment,
+        recipient=sample_recipient(appointment),
+        organizer=sample_organizer(appointment),
+        locale=locale,
+    )
+    names = [
+        *rendering.VALUE_TAGS,
+        *rendering.NAMED_PATTERNS,
+        rendering.ZONE_TAG,
+        *rendering.EXAMPLE_PATTERNS,
+    ]
+    return [{"format": name, "example": rendering.render(f"{{{{{name}}}}}", context)} for name in names]
+
+
+def locale_list() -> list[dict[str, str]]:
+    return [
+        {"locale": locale, "description": rendering.locale_description(locale)}
+        for locale in rendering.supported_locales()
+    ]

@@ -1,0 +1,286 @@
+"""Shapes of the /api/notifications bodies: camelCase names, the document's leniencies, no side effects."""
+
+import json
+import re
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import ISODurationField, LocaleField, TimeZoneField, UnquotedCharField, unquote
+from notifications import rendering
+from notifications.models import Channel, NotificationType
+from notifications.phones import normalize_phone_number
+
+# The document's test requests name these channels; only one fits each endpoint.
+REQUEST_CHANNELS = ["SMS", "EMAIL", "WEBHOOKS"]
+_TRAILING_COMMENT_RE = re.compile(r"\s*\([^()]*\)\s*$")
+_FQDN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
+
+
+# --- fields ----------------------------------------------------------------------
+
+
+class TemplateTextField(serializers.CharField):
+    """Template text with `{{tags}}`; refused with the offending tag named.
+
+    The document's examples send bodies as a JSON string inside the string
+    ("\\"Dear {{firstName}},\\\\n\\\\n...\\""): such a value is decoded once more,
+    so its \\n become line breaks.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(_decode_quoted(data) if isinstance(data, str) else data).strip()
+        try:
+            rendering.validate(text)
+        except rendering.TagError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return text
+
+
+def _decode_quoted(value: str) -> str:
+    stripped = value.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
+        try:
+            decoded = json.loads(stripped)
+        except ValueError:
+            return unquote(stripped)
+        if isinstance(decoded, str):
+            return decoded
+    return value
+
+
+@extend_schema_field({"type": "string", "format": "duration", "example": "P1D"})
+class PeriodField(ISODurationField):
+    """An ISO 8601 duration; a trailing comment as in the document's "P1D (1 day before)" is ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = _TRAILING_COMMENT_RE.sub("", unquote(data))
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "example": "Europe/Berlin"})
+class ZoneField(TimeZoneField):
+    """An IANA time zone name; UTC when left out."""
+
+
+@extend_schema_field({"type": "string", "example": "+302102234988"})
+class PhoneNumberField(serializers.CharField):
+    """A phone number in E.164; returned normalised (+302102234988)."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(unquote(data))
+        try:
+            return normalize_phone_number(text)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+@extend_schema_field({"type": "string", "example": "en_GB"})
+class SupportedLocaleField(LocaleField):
+    """A locale from GET /api/notifications/locales, accepted as en-GB or en_GB."""
+
+    def to_internal_value(self, data):
+        locale = super().to_internal_value(data)
+        if locale not in rendering.supported_locales():
+            raise serializers.ValidationError(
+                f"{locale} is not a supported locale (see GET /api/notifications/locales)"
+            )
+        return locale
+
+
+class DomainField(UnquotedCharField):
+    def to_internal_value(self, data):
+        domain = super().to_internal_value(data).lower().rstrip(".")
+        if not _FQDN_RE.match(domain):
+            raise serializers.ValidationError(f"{domain!r} is not a fully qualified domain name")
+        return domain
+
+
+class QuotedEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(unquote(data))
+
+
+class ApplicationIdField(serializers.UUIDField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(unquote(data))
+
+
+class OTPCodeField(UnquotedCharField):
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        if not code.isdigit() or not 4 <= len(code) <= 10:
+            raise serializers.ValidationError("must be the numeric code that was sent")
+        return code
+
+
+# --- verification --------------------------------------------------------------------
+
+
+class EmailServiceRequestSerializer(serializers.Serializer):
+    applicationId = ApplicationIdField()
+    domain = DomainField(max_length=253)
+    fromName = UnquotedCharField(max_length=200, required=False, allow_blank=True, default="")
+    toEmail = QuotedEmailField()
+
+
+class SMSServiceRequestSerializer(serializers.Serializer):
+    applicationId = ApplicationIdField()
+    fromNumber = PhoneNumberField()
+    toNumber = PhoneNumberField()
+
+
+class ServiceOTPVerifySerializer(serializers.Serializer):
+    applicationId = ApplicationIdField()
+    validFor = serializers.CharField(help_text="How long the code stays valid, in ISO 8601 (PT10M).")
+
+
+class ServiceConfirmationRequestSerializer(serializers.Serializer):
+    applicationId = ApplicationIdField()
+    code = OTPCodeField()
+
+
+# --- test sends --------------------------------------------------------------------
+
+
+class _NotificationTestRequestSerializer(serializers.Serializer):
+    channel_required: str
+
+    applicationId = ApplicationIdField()
+    channel = serializers.ChoiceField(choices=REQUEST_CHANNELS)
+    type = serializers.ChoiceField(choices=NotificationType.choices)
+    locale = SupportedLocaleField(required=False, default=rendering.FALLBACK_LOCALE)
+    timezone = ZoneField(required=False, default="UTC")
+    period = PeriodField(required=False, allow_null=True, default=None)
+    textBody = TemplateTextField(required=False, default="")
+
+    def validate(self, attrs):
+        if attrs["channel"] != self.channel_required:
+            raise serializers.ValidationError(
+                {"channel": f"must be {self.channel_required} on this endpoint, not {attrs['channel']}"}
+            )
+        if attrs["type"] in (NotificationType.REMINDER, NotificationType.ROOM) and attrs["period"] is None:
+            raise serializers.ValidationError({"period": "is required for REMINDER and ROOM notifications"})
+        return attrs
+
+
+class EmailNotificationRequestSerializer(_NotificationTestRequestSerializer):
+    channel_required = Channel.EMAIL
+
+    toEmail = QuotedEmailField()
+    subject = TemplateTextField(required=False, default="", max_length=500)
+    htmlBody = TemplateTextField(required=False, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not (attrs["textBody"] or attrs["htmlBody"]):
+            raise serializers.ValidationError({"textBody": "textBody or htmlBody is required"})
+        return attrs
+
+
+class SMSNotificationRequestSerializer(_NotificationTestRequestSerializer):
+    channel_required = Channel.SMS
+
+    toNumber = PhoneNumberField()
+    textBody = TemplateTextField()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not attrs["textBody"]:
+            raise serializers.ValidationError({"textBody": "This field may not be blank."})
+        return attrs
+
+
+# --- catalogues -------------------------------------------------------------------
+
+
+class NotificationParameterTagSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    example = serializers.CharField()
+
+
+class NotificationParameterTagsSerializer(serializers.Serializer):
+    content = NotificationParameterTagSerializer(many=True)
+
+
+class TagQuerySerializer(serializers.Serializer):
+    locale = SupportedLocaleField(required=False, default=rendering.FALLBACK_LOCALE)
+
+
+class NotificationLocaleSerializer(serializers.Serializer):
+    locale = serializers.CharField()
+    description = serializers.CharField()
+
+
+class NotificationLocalesSerializer(serializers.Serializer):
+    content = NotificationLocaleSerializer(many=True)
+
+
+# --- templates ----------------------------------------------------------------------
+
+
+class NotificationTemplateInputSerializer(serializers.Serializer):
+    """Body of POST/PUT/PATCH /api/notifications/templates/; rules across fields are the service's."""
+
+    applicationId = ApplicationIdField(required=False, write_only=True)
+    type = serializers.ChoiceField(choices=NotificationType.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    locale = SupportedLocaleField()
+    subject = TemplateTextField(required=False, default="", max_length=500)
+    textBody = TemplateTextField(required=False, default="", source="text_body")
+    htmlBody = TemplateTextField(required=False, default="", source="html_body")
+    period = PeriodField(required=False, allow_null=True, default=None)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class NotificationTemplateSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    applicationId = serializers.UUIDField(source="application_id")
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    locale = serializers.CharField()
+    subject = serializers.CharField()
+    textBody = serializers.CharField(source="text_body")
+    htmlBody = serializers.CharField(source="html_body")
+    period = PeriodField(allow_null=True)
+    active = serializers.BooleanField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+class NotificationTemplateListSerializer(serializers.Serializer):
+    content = NotificationTemplateSerializer(many=True)
+
+
+# --- webhooks ------------------------------------------------------------------------
+
+
+class WebhookEndpointInputSerializer(serializers.Serializer):
+    applicationId = ApplicationIdField(required=False, write_only=True)
+    url = serializers.URLField(max_length=2000)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=NotificationType.choices), min_length=1
+    )
+    # Write-only; required when creating, kept as it is when an update leaves it out.
+    secret = serializers.CharField(write_only=True, required=False, max_length=256, trim_whitespace=False)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    applicationId = serializers.UUIDField(source="application_id")
+    url = serializers.CharField()
+    events = serializers.ListField(child=serializers.CharField())
+    active = serializers.BooleanField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+class WebhookEndpointListSerializer(serializers.Serializer):
+    content = WebhookEndpointSerializer(many=True)
