@@ -23,6 +23,7 @@ ERROR_WORDS = {
     415: "UnsupportedMediaType",
     429: "TooManyRequests",
     500: "InternalServerError",
+    502: "BadGateway",
     503: "ServiceUnavailable",
 }
 

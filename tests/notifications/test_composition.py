@@ -121,7 +121,8 @@ def test_an_email_is_composed_from_the_template_and_carries_the_hooks_attachment
     assert mail.attachments() == [("invite.ics", f"UID:{appointment.pk}\r\n".encode(), "text/calendar")]
 
 
-def test_without_a_hook_there_are_no_attachments(application, appointment, customer, email_sender):
+def test_without_a_hook_there_are_no_attachments(application, appointment, customer, email_sender, settings):
+    settings.NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK = None
     message = email_compose(
         template=_email_template(application), appointment=appointment, recipient=customer
     )
@@ -234,3 +235,14 @@ def test_a_refused_direct_send_says_why(application, sms_sender, twilio_fake):
 
     assert raised.value.status == 502
     assert (raised.value.error.permanent, raised.value.error.code) == (True, 21610)
+
+
+def test_the_default_hook_attaches_the_calendar_invite(application, appointment, customer, email_sender):
+    message = email_compose(
+        template=_email_template(application), appointment=appointment, recipient=customer
+    )
+
+    (filename, content, mimetype), *_ = message.attachments
+    assert filename == "invite.ics"
+    assert mimetype.startswith("text/calendar")
+    assert b"METHOD:REQUEST" in content and f"UID:{appointment.pk}".encode() in content
