@@ -6,6 +6,8 @@ from tenants.models import Application, SupervisorMembership
 admin.site.site_header = "Appointment service"
 admin.site.site_title = "Appointment service admin"
 admin.site.index_title = "Console"
+# There is no public site to go back to: hide the "View site" link.
+admin.site.site_url = None
 
 
 class _SuperusersOnly:
