@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 
 from tenants.supervisors import supervisor_upsert
 from tests.admin.browser import CHROMIUM, CHROMIUM_ARGS, RecordedPage, artifact_dir
@@ -69,5 +70,9 @@ def browser_page(request, live_server, monkeypatch):
             failed = getattr(request.node, "report_call", None)
             if failed is not None and failed.failed:
                 page.snap("failure")
+            # With the loop counted as running, Django kept the test's database
+            # connections apart from the usual ones (asgiref's Local): close
+            # them here, or PostgreSQL refuses to drop the test database.
+            connections.close_all()
             context.close()
             browser.close()
