@@ -30,6 +30,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from tenants.models import Application
+from tenants.principal import Principal
+from tenants.roles import Role
 from tenants.supervisors import supervised_application_ids
 
 _CACHE_ATTRIBUTE = "_admin_application_ids"
@@ -110,6 +112,24 @@ def scoped_related_queryset(request: HttpRequest, model, admin_site: admin.Admin
     return None
 
 
+def console_principal(request: HttpRequest, application: Application) -> Principal:
+    """The actor that the console's services act as, in one of the user's applications.
+
+    The admin has already decided what the user may do (model permissions and
+    memberships); services that take a principal get one of that application
+    with the roles the console's pages stand for.
+    """
+    ids = allowed_application_ids(request)
+    if ids is not None and application.pk not in ids:
+        raise PermissionDenied("that application is not one of yours")
+    return Principal(
+        user_id=f"admin:{request.user.get_username()}",
+        roles=frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        application=application,
+        organization_id=application.organization_id,
+    )
+
+
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter offering only rows of the user's applications."""
 
@@ -187,18 +207,28 @@ class TenantScopedAdmin(_TenantScoping):
     when the model reaches its application through another row.
     """
 
-    def _in_scope(self, request, obj) -> bool:
+    def in_scope(self, request, obj) -> bool:
+        """Whether `obj` belongs to one of the user's applications (None: the model as a whole)."""
         ids = allowed_application_ids(request)
         return obj is None or ids is None or application_id_of(obj, self.application_lookup) in ids
 
+    def ensure_in_scope(self, request, obj) -> None:
+        """Refuse to write `obj` unless it belongs to one of the user's applications.
+
+        An admin that saves through a service instead of super().save_model()
+        calls this first.
+        """
+        if not self.in_scope(request, obj):
+            raise PermissionDenied("that application is not one of yours")
+
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+        return super().has_view_permission(request, obj) and self.in_scope(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+        return super().has_change_permission(request, obj) and self.in_scope(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+        return super().has_delete_permission(request, obj) and self.in_scope(request, obj)
 
     def get_list_filter(self, request):
         return [self._scoped_list_filter(entry) for entry in super().get_list_filter(request)]
@@ -217,8 +247,7 @@ class TenantScopedAdmin(_TenantScoping):
     def save_model(self, request, obj, form, change):
         # The form's choices already refuse other applications; this is the
         # last line for admins that set the application themselves.
-        if not self._in_scope(request, obj):
-            raise PermissionDenied("that application is not one of yours")
+        self.ensure_in_scope(request, obj)
         super().save_model(request, obj, form, change)
 
 

@@ -16,7 +16,8 @@ from django.test import RequestFactory
 
 from appointments.models import Appointment
 from participants.models import Participant, ParticipantType
-from tenants.admin_scoping import TenantScopedAdmin, application_id_of
+from tenants.admin_scoping import TenantScopedAdmin, application_id_of, console_principal
+from tenants.roles import Role
 from tests.admin.forms import submitted_data
 from tests.admin.probe_site import (
     AppointmentProbeAdmin,
@@ -284,3 +285,19 @@ def test_system_check_refuses_a_lookup_that_does_not_reach_an_application(model,
     )
     errors = [e for e in model_admin_class(model, probe_site).check() if e.id == "tenants.E001"]
     assert (errors == []) is valid
+
+
+def test_console_principal_acts_in_the_supervisors_applications_only(
+    supervisor, application, other_application
+):
+    principal = console_principal(_request(supervisor), application)
+    assert principal.application_id == application.pk
+    assert principal.organization_id == application.organization_id
+    assert principal.user_id == "admin:supervisor"
+    assert principal.has_role(Role.SUPERVISOR) and principal.has_role(Role.ADMIN)
+    with pytest.raises(PermissionDenied):
+        console_principal(_request(supervisor), other_application)
+
+
+def test_console_principal_of_a_superuser_acts_anywhere(superuser, other_application):
+    assert console_principal(_request(superuser), other_application).application_id == other_application.pk
