@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from core.models import TimeStampedModel
@@ -51,3 +52,27 @@ class TenantOwnedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class SupervisorMembership(TimeStampedModel):
+    """A staff user who supervises an application in the admin console.
+
+    Membership is what scopes the admin: a supervisor sees and edits only the rows
+    of the applications they are a member of. Superusers need no membership.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervisor_memberships"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="supervisor_memberships"
+    )
+
+    class Meta:
+        ordering = ["application__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "application"], name="supervisor_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} supervises {self.application}"

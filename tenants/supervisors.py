@@ -1,0 +1,139 @@
+"""Supervisor accounts of the admin console: who they are and which applications they run.
+
+A supervisor is a staff user (never a superuser) in the "Supervisors" group with
+one SupervisorMembership per application. The group carries the model
+permissions; the memberships decide which rows those permissions reach
+(tenants/admin_scoping.py).
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+
+from core.errors import Conflict, InvalidInput
+from tenants.models import SupervisorMembership
+from tenants.selectors import application_get
+
+SUPERVISORS_GROUP = "Supervisors"
+
+_MANAGE = ("view", "add", "change", "delete")
+
+# What a supervisor may do, per model label. Labels whose app or model is not
+# installed yet are skipped, so the group grows as features land: run
+# `create_supervisor` again (or supervisor_group_sync) after migrating.
+SUPERVISOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Supervisors tune their applications but never create or remove one.
+    "tenants.application": ("view", "change"),
+    "appointments.appointment": _MANAGE,
+    "participants.participant": _MANAGE,
+    "notifications.notificationtemplate": _MANAGE,
+    "notifications.webhookendpoint": _MANAGE,
+    # The delivery log is an audit trail: read it, never rewrite it.
+    "notifications.delivery": ("view",),
+}
+
+
+def supervised_application_ids(*, user: AbstractBaseUser) -> frozenset[uuid.UUID]:
+    """Ids of the applications `user` supervises (empty for anyone else)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(SupervisorMembership.objects.filter(user=user).values_list("application_id", flat=True))
+
+
+def _permissions_for(spec: dict[str, tuple[str, ...]]) -> list[Permission]:
+    wanted = Q(pk__in=[])
+    for label, actions in spec.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        codenames = [f"{action}_{model._meta.model_name}" for action in actions]
+        wanted |= Q(content_type=content_type, codename__in=codenames)
+    return list(Permission.objects.filter(wanted))
+
+
+@transaction.atomic
+def supervisor_group_sync() -> Group:
+    """Create or refresh the Supervisors group so it holds exactly SUPERVISOR_MODEL_PERMISSIONS."""
+    group, _ = Group.objects.get_or_create(name=SUPERVISORS_GROUP)
+    group.permissions.set(_permissions_for(SUPERVISOR_MODEL_PERMISSIONS))
+    return group
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(value.strip() for value in values))
+
+
+def _validated_user(user, *, email: str, password: str | None):
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput.for_field("email", f"{email!r} is not an email address")
+    user.email = email
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        fields = {name: list(messages) for name, messages in exc.message_dict.items()}
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+        raise InvalidInput(summary, fields=fields)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput.for_field("password", " ".join(exc.messages))
+    return user
+
+
+@transaction.atomic
+def supervisor_upsert(
+    *,
+    username: str,
+    email: str,
+    application_ids: Sequence[str],
+    password: str | None = None,
+):
+    """Create or update a staff user who supervises exactly `application_ids`.
+
+    Running it again with another list moves the supervisor to those
+    applications; the password is only changed when one is given, and a new
+    account without one cannot log in until a superuser sets it.
+    """
+    username, email = username.strip(), email.strip()
+    if not username:
+        raise InvalidInput.for_field("username", "must not be empty")
+    wanted_ids = _unique(application_ids)
+    if not wanted_ids or not all(wanted_ids):
+        raise InvalidInput.for_field("application", "give at least one application id")
+    applications = [application_get(application_id=app_id) for app_id in wanted_ids]
+
+    user_model = get_user_model()
+    user = user_model.objects.select_for_update().filter(**{user_model.USERNAME_FIELD: username}).first()
+    if user is not None and user.is_superuser:
+        # Silently demoting a superuser would lock someone out of the whole console.
+        raise Conflict(f"user {username} is a superuser; a supervisor must be a separate account")
+    if user is None:
+        user = user_model(**{user_model.USERNAME_FIELD: username})
+    user.is_staff = True
+    user.is_active = True
+    _validated_user(user, email=email, password=password)
+    if password is not None:
+        user.set_password(password)
+    elif user._state.adding:
+        user.set_unusable_password()
+    user.save()
+
+    user.groups.add(supervisor_group_sync())
+    SupervisorMembership.objects.filter(user=user).exclude(application__in=applications).delete()
+    for application in applications:
+        SupervisorMembership.objects.get_or_create(user=user, application=application)
+    return user
