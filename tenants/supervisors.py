@@ -37,6 +37,8 @@ SUPERVISOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "participants.participant": _MANAGE,
     "notifications.notificationtemplate": _MANAGE,
     "notifications.webhookendpoint": _MANAGE,
+    # Sender identities change only through the verify/confirm flow.
+    "notifications.channelsender": ("view",),
     # The delivery log is an audit trail: read it, never rewrite it.
     "notifications.delivery": ("view",),
 }
