@@ -11,8 +11,12 @@ def both_slashes(route: str, view_class, *, name: str, slash: bool) -> list:
     documented spelling appears in the OpenAPI schema.
     """
     documented, other = (f"{route}/", route) if slash else (route, f"{route}/")
-    hidden = extend_schema(exclude=True)(type(f"{view_class.__name__}OtherSlash", (view_class,), {}))
     return [
         re_path(f"^{documented}$", view_class.as_view(), name=name),
-        re_path(f"^{other}$", hidden.as_view()),
+        re_path(f"^{other}$", undocumented(view_class).as_view()),
     ]
+
+
+def undocumented(view_class):
+    """The same view, left out of the OpenAPI schema (for a second spelling of its path)."""
+    return extend_schema(exclude=True)(type(f"{view_class.__name__}OtherSlash", (view_class,), {}))

@@ -90,7 +90,17 @@ class CommaListField(serializers.ListField):
                 items.append(raw)
                 continue
             items.extend(part.strip().strip('"') for part in raw.split(",") if part.strip().strip('"'))
-        return super().to_internal_value(items)
+        try:
+            return super().to_internal_value(items)
+        except serializers.ValidationError as exc:
+            # Name the parameter itself, and the offending item in the message.
+            raise serializers.ValidationError(_item_messages(exc.detail, items)) from None
+
+
+def _item_messages(detail, items: list) -> list[str]:
+    if not isinstance(detail, dict):
+        return [str(message) for message in detail]
+    return [f"item {index + 1}: {messages[0]}" for index, messages in detail.items()]
 
 
 @extend_schema_field({"type": "string", "enum": RoutingType.values})

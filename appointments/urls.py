@@ -3,7 +3,7 @@
 from django.urls import re_path
 
 from appointments import apis
-from appointments.routes import both_slashes
+from appointments.routes import both_slashes, undocumented
 
 ID = r"(?P<id>[^/]+)"
 
@@ -21,4 +21,10 @@ urlpatterns = [
     *both_slashes("reschedule", apis.AppointmentRescheduleApi, name="appointment-reschedule", slash=True),
     *both_slashes(f"{ID}/end", apis.AppointmentEndApi, name="appointment-end", slash=False),
     *both_slashes(ID, apis.AppointmentDetailApi, name="appointment-detail", slash=False),
+]
+
+# The collection without its slash lies outside this module's "api/appointments/"
+# mount point; config/urls.py adds these patterns at its top level.
+collection_without_slash = [
+    re_path(r"^api/appointments$", undocumented(apis.AppointmentCollectionApi).as_view()),
 ]
