@@ -67,23 +67,27 @@ class OTPBasicScheme(OpenApiAuthenticationExtension):
 
 class _StringField(OpenApiSerializerFieldExtension):
     openapi_type = OpenApiTypes.STR
+    example = ""
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        return build_basic_type(self.openapi_type)
+        return {**build_basic_type(self.openapi_type), "example": self.example}
 
 
 class ISODurationFieldSchema(_StringField):
     target_class = "core.api.fields.ISODurationField"
     openapi_type = OpenApiTypes.DURATION
+    example = "PT30M"
 
 
 class LocaleFieldSchema(_StringField):
     target_class = "core.api.fields.LocaleField"
+    example = "en_GB"
 
 
 class TimeZoneFieldSchema(_StringField):
     target_class = "core.api.fields.TimeZoneField"
+    example = "Europe/Berlin"
 
 
 class JSONObjectFieldSchema(OpenApiSerializerFieldExtension):

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -156,11 +157,16 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _uuid_text(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise serializers.ValidationError(f"{value!r} is not a UUID") from None
+@extend_schema_field(OpenApiTypes.UUID)
+class ApplicationIdField(UnquotedCharField):
+    """An application id: a UUID, quoted or not."""
+
+    def to_internal_value(self, data) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise serializers.ValidationError(f"{value!r} is not a UUID") from None
 
 
 # --- Requests -------------------------------------------------------------------------------
@@ -188,7 +194,7 @@ class InteractionDataInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ScheduleAppointment")
 class ScheduleAppointmentSerializer(serializers.Serializer):
-    applicationId = UnquotedCharField(source="application_id", help_text="Must be the token's application.")
+    applicationId = ApplicationIdField(source="application_id", help_text="Must be the token's application.")
     customer = CustomerDetailsSerializer(required=False)
     duration = BoundedDurationField(help_text="ISO 8601, e.g. PT30M.")
     interaction = InteractionDataInSerializer(required=False)
@@ -199,9 +205,6 @@ class ScheduleAppointmentSerializer(serializers.Serializer):
     start = SafeDateTimeField(help_text="UTC, ISO 8601.")
     timezone = TimeZoneField(help_text="IANA time zone, e.g. Europe/Berlin.")
     title = UnquotedCharField(required=False, allow_blank=True, max_length=500)
-
-    def validate_applicationId(self, value: str) -> str:
-        return _uuid_text(value)
 
 
 def schedule_arguments(data: dict, application: Application) -> dict:
@@ -263,12 +266,9 @@ class RescheduleAppointmentSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="CustomerOTP")
 class CustomerOTPSerializer(serializers.Serializer):
-    applicationId = UnquotedCharField(source="application_id")
+    applicationId = ApplicationIdField(source="application_id")
     email = UnquotedCharField(required=False, allow_blank=True, max_length=254)
     phone = UnquotedCharField(required=False, allow_blank=True, max_length=64)
-
-    def validate_applicationId(self, value: str) -> str:
-        return _uuid_text(value)
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("email")) == bool(attrs.get("phone")):
@@ -280,7 +280,7 @@ class CustomerOTPSerializer(serializers.Serializer):
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):
-    applicationId = UnquotedCharField(required=False, help_text="Must be the token's application.")
+    applicationId = ApplicationIdField(required=False, help_text="Must be the token's application.")
     organizerId = CommaListField(
         child=UnquotedCharField(max_length=200),
         required=False,
@@ -308,23 +308,17 @@ class AppointmentListQuerySerializer(serializers.Serializer):
 
 
 class AppointmentCountQuerySerializer(serializers.Serializer):
-    applicationId = UnquotedCharField()
+    applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
     start = SafeDateTimeField()
     timeFrame = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT10H.")
 
-    def validate_applicationId(self, value: str) -> str:
-        return _uuid_text(value)
-
 
 class AppointmentOverlapQuerySerializer(serializers.Serializer):
-    applicationId = UnquotedCharField()
+    applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
     start = SafeDateTimeField()
     duration = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT5M.")
-
-    def validate_applicationId(self, value: str) -> str:
-        return _uuid_text(value)
 
 
 class AppointmentEligibleQuerySerializer(serializers.Serializer):
