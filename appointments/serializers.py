@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from appointments.models import Appointment, RoutingType
 from appointments.selectors import SORT_FIELDS
+from appointments.validators import storable_json
 from core.api.fields import (
     ISODurationField,
     JSONObjectField,
@@ -175,7 +176,9 @@ class ApplicationIdField(UnquotedCharField):
 @extend_schema_serializer(component_name="RoutingData")
 class RoutingDataInSerializer(serializers.Serializer):
     properties = RoutingPropertiesField(
-        required=False, help_text="Routing properties for the type, e.g. deploymentId or touchpointId."
+        required=False,
+        validators=[storable_json],
+        help_text="Routing properties for the type, e.g. deploymentId or touchpointId.",
     )
     type = RoutingTypeField(
         required=False,
@@ -188,7 +191,9 @@ class RoutingDataInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="InteractionData")
 class InteractionDataInSerializer(serializers.Serializer):
-    customFields = JSONObjectField(source="custom_fields", string_values=True, required=False)
+    customFields = JSONObjectField(
+        source="custom_fields", string_values=True, required=False, validators=[storable_json]
+    )
     routing = RoutingDataInSerializer()
 
 
@@ -199,9 +204,11 @@ class ScheduleAppointmentSerializer(serializers.Serializer):
     duration = BoundedDurationField(help_text="ISO 8601, e.g. PT30M.")
     interaction = InteractionDataInSerializer(required=False)
     locale = LocaleField(required=False, help_text="en-GB or en_GB; defaults to the application's locale.")
-    metadata = JSONObjectField(required=False)
+    metadata = JSONObjectField(required=False, validators=[storable_json])
     notes = UnquotedCharField(required=False, allow_blank=True, max_length=10000)
-    notificationHeaders = JSONObjectField(source="notification_headers", string_values=True, required=False)
+    notificationHeaders = JSONObjectField(
+        source="notification_headers", string_values=True, required=False, validators=[storable_json]
+    )
     start = SafeDateTimeField(help_text="UTC, ISO 8601.")
     timezone = TimeZoneField(help_text="IANA time zone, e.g. Europe/Berlin.")
     title = UnquotedCharField(required=False, allow_blank=True, max_length=500)
@@ -247,10 +254,14 @@ class UpdateAppointmentSerializer(serializers.Serializer):
     """Fields left out stay as they are; a field sent empty (or null) is cleared."""
 
     id = UnquotedCharField(max_length=64)
-    metadata = JSONObjectField(required=False, allow_null=True)
+    metadata = JSONObjectField(required=False, allow_null=True, validators=[storable_json])
     notes = UnquotedCharField(required=False, allow_blank=True, allow_null=True, max_length=10000)
     notificationHeaders = JSONObjectField(
-        source="notification_headers", string_values=True, required=False, allow_null=True
+        source="notification_headers",
+        string_values=True,
+        required=False,
+        allow_null=True,
+        validators=[storable_json],
     )
     title = UnquotedCharField(required=False, allow_blank=True, allow_null=True, max_length=500)
 
@@ -284,10 +295,14 @@ class AppointmentListQuerySerializer(serializers.Serializer):
     organizerId = CommaListField(
         child=UnquotedCharField(max_length=200),
         required=False,
+        max_length=100,
         help_text="Organizer ids, comma-separated; honoured for ROLE_SUPERVISOR only.",
     )
     duration = CommaListField(
-        child=BoundedDurationField(), required=False, help_text="ISO 8601 durations, comma-separated."
+        child=BoundedDurationField(),
+        required=False,
+        max_length=100,
+        help_text="ISO 8601 durations, comma-separated.",
     )
     range = CommaListField(
         child=SafeDateTimeField(),
@@ -307,11 +322,22 @@ class AppointmentListQuerySerializer(serializers.Serializer):
         return value
 
 
+def _check_end(start, length: timedelta, field: str) -> None:
+    try:
+        start + length
+    except OverflowError:
+        raise serializers.ValidationError({field: ["reaches beyond the year 9999"]}) from None
+
+
 class AppointmentCountQuerySerializer(serializers.Serializer):
     applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
     start = SafeDateTimeField()
     timeFrame = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT10H.")
+
+    def validate(self, attrs: dict) -> dict:
+        _check_end(attrs["start"], attrs["timeFrame"], "timeFrame")
+        return attrs
 
 
 class AppointmentOverlapQuerySerializer(serializers.Serializer):
@@ -319,6 +345,10 @@ class AppointmentOverlapQuerySerializer(serializers.Serializer):
     organizationId = UnquotedCharField(max_length=200)
     start = SafeDateTimeField()
     duration = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT5M.")
+
+    def validate(self, attrs: dict) -> dict:
+        _check_end(attrs["start"], attrs["duration"], "duration")
+        return attrs
 
 
 class AppointmentEligibleQuerySerializer(serializers.Serializer):

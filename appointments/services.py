@@ -50,6 +50,17 @@ def _schedule_end(*, start: datetime, duration: timedelta, timezone: str) -> dat
         raise InvalidInput.for_field("start", "start + duration lies beyond the year 9999") from None
 
 
+def _check_lengths(**values: str | None) -> None:
+    """Refuse values longer than their column (the API's own ids and locales, from tokens or parsers)."""
+    for name, value in values.items():
+        limit = Appointment._meta.get_field(_COLUMNS[name]).max_length
+        if value and len(value) > limit:
+            raise InvalidInput.for_field(name, f"must be at most {limit} characters")
+
+
+_COLUMNS = {"organizerId": "organizer_id", "locale": "locale"}
+
+
 def _routing_type(application: Application, routing_type: str | None) -> str:
     if not routing_type:
         return application.default_routing_type
@@ -101,6 +112,7 @@ def appointment_schedule(
     the organizer id. `customer`, if given, becomes a CUSTOMER participant.
     """
     end = _schedule_end(start=start, duration=duration, timezone=timezone)
+    _check_lengths(organizerId=organizer_id, locale=locale)
     customer_id = None
     if organizer_type == OrganizerType.CUSTOMER:
         if customer is None:
@@ -177,6 +189,7 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move the appointment; an activated one keeps its room URL, whose expiry follows the new end."""
     end = _schedule_end(start=start, duration=duration, timezone=timezone)
+    _check_lengths(locale=locale)
     appointment = appointment_lock(appointment=appointment)
     wanted = {"start": start, "duration": duration, "end": end, "timezone": timezone}
     if locale:

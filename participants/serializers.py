@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from appointments.validators import storable_json
 from core.api.fields import JSONObjectField, UnquotedCharField, unquote
 from participants.contacts import normalize_email, normalize_phone
 from participants.services import SETTABLE_STATES, CustomerDetails
@@ -46,7 +47,9 @@ class NameSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="CustomerDetails")
 class CustomerDetailsSerializer(serializers.Serializer):
     contact = ContactSerializer(required=False)
-    metadata = JSONObjectField(required=False, help_text="Any additional information about the customer.")
+    metadata = JSONObjectField(
+        required=False, help_text="Any additional information about the customer.", validators=[storable_json]
+    )
     name = NameSerializer(required=False)
     username = UnquotedCharField(required=False, allow_blank=True, max_length=254)
 

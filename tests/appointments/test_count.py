@@ -121,3 +121,10 @@ def test_counting_is_one_query(application):
 
     assert response.status_code == 200
     assert len(queries) == 1
+
+
+def test_a_frame_beyond_the_calendar_is_refused(application):
+    response = count(application, start="9999-12-31T00:00:00Z", timeFrame="P2D")
+
+    assert response.status_code == 400
+    assert "timeFrame" in response.json()["fields"]

@@ -185,6 +185,7 @@ def test_another_applications_id_is_not_found(application, other_application):
         ({"duration": "PT5M,soon"}, "duration"),
         ({"range": "2030-01-31T19:00:00Z"}, "range"),
         ({"range": "2030-01-31T20:00:00Z,2030-01-31T19:00:00Z"}, "range"),
+        ({"organizerId": ",".join(f"a{i}" for i in range(101))}, "organizerId"),
     ],
 )
 def test_bad_parameters_are_named(application, params, field):

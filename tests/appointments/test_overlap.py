@@ -92,3 +92,10 @@ def test_overlap_counting_is_one_query(application):
 
     assert response.json() == {"count": 10}
     assert len(queries) == 1
+
+
+def test_an_interval_beyond_the_calendar_is_refused(application):
+    response = overlap(application, start="9999-12-31T23:00:00Z", duration="PT2H")
+
+    assert response.status_code == 400
+    assert "duration" in response.json()["fields"]

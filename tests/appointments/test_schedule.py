@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -229,3 +230,36 @@ def test_an_offset_start_is_stored_in_utc(application):
     stored = Appointment.objects.get()
     assert stored.start == datetime(2030, 1, 31, 19, 0, 0, 123456, tzinfo=UTC)
     assert stored.duration == timedelta(hours=1, minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("metadata", {"note": "nul\x00byte"}),
+        ("metadata", {"deep": [{"key\x00": 1}]}),
+        ("metadata", {"half": "\ud83d"}),
+        ("notificationHeaders", {"x-channel": "a\x00b"}),
+        ("customer", {"metadata": {"x": "\udc00"}}),
+        ("interaction", {"customFields": {"x": "\x00"}, "routing": {}}),
+        ("interaction", {"routing": {"properties": {"deploymentId": "\x00"}}}),
+    ],
+)
+def test_json_the_database_cannot_store_is_refused(application, field, value):
+    client = client_with("ROLE_AGENT", application=application)
+    # json.dumps escapes lone surrogates as \uXXXX, the way a client would send them.
+    raw = json.dumps(schedule_body(application, **{field: value}))
+
+    response = client.post("/api/appointments/", raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert any(name.startswith(field) for name in response.json()["fields"])
+    assert not Appointment.objects.exists()
+
+
+def test_a_token_user_id_too_long_to_store_is_refused(application):
+    client = client_with("ROLE_AGENT", application=application, user_id="a" * 201)
+
+    response = client.post("/api/appointments/", schedule_body(application), format="json")
+
+    assert response.status_code == 400
+    assert "organizerId" in response.json()["fields"]

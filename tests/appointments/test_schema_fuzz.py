@@ -9,7 +9,9 @@ import itertools
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -43,6 +45,20 @@ schema = schemathesis.openapi.from_wsgi(
         {"seed": 20220131, "generation": {"max-examples": 25, "deterministic": True}}
     ),
 ).include(path_regex=r"^/api/appointments")
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Do what Django's test client does: keep requests from closing the test's database connection.
+
+    The WSGI handler closes "old" connections around each request; inside the
+    test's transaction that would close the connection the test runs in.
+    """
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
