@@ -17,6 +17,7 @@ from django.utils import timezone as django_timezone
 from appointments.changes import AppointmentChange, appointment_changed
 from appointments.models import Appointment, InteractionState, OrganizerType, RoutingType
 from appointments.selectors import appointment_lock
+from core.api.fields import format_duration
 from core.errors import Conflict, Forbidden, InvalidInput
 from participants.models import Participant, ParticipantType
 from participants.otp import CodeRejected, Contact, otp_verify
@@ -39,7 +40,9 @@ def _schedule_end(*, start: datetime, duration: timedelta, timezone: str) -> dat
     if duration <= timedelta(0):
         raise InvalidInput.for_field("duration", "must be longer than zero")
     if duration > settings.APPOINTMENT_MAX_DURATION:
-        raise InvalidInput.for_field("duration", f"must not exceed {settings.APPOINTMENT_MAX_DURATION}")
+        raise InvalidInput.for_field(
+            "duration", f"must not exceed {format_duration(settings.APPOINTMENT_MAX_DURATION)}"
+        )
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
