@@ -54,3 +54,35 @@ class Participant(TenantOwnedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class OneTimeCodeChannel(models.TextChoices):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class CustomerOneTimeCode(TenantOwnedModel):
+    """A code sent to a customer's email or phone to prove it is theirs (CONTRACT.md section 6).
+
+    Only a keyed hash of the code is kept. Rows double as the rate-limit ledger:
+    counting recent rows per contact and per client address works across every
+    web process, which a per-process cache would not.
+    """
+
+    channel = models.CharField(max_length=8, choices=OneTimeCodeChannel.choices)
+    contact = models.CharField(max_length=254, help_text="Lower-case email or E.164 phone number.")
+    code_hash = models.CharField(max_length=64)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["application", "contact", "created_at"], name="otp_app_contact_idx"),
+            models.Index(fields=["client_address", "created_at"], name="otp_address_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} code for {self.contact}"

@@ -272,3 +272,23 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "NotificationRequestChannelEnum": "notifications.serializers.REQUEST_CHANNELS",
     }
 )
+
+# --- appointments ---
+# Region assumed for phone numbers written without a country code ("2102234988").
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US")
+# Longest appointment accepted; also keeps start + duration inside the calendar.
+APPOINTMENT_MAX_DURATION = timedelta(hours=env_int("APPOINTMENT_MAX_DURATION_HOURS", 24 * 7))
+# Customer one-time codes for POST /api/appointments/basic (CONTRACT.md section 6).
+OTP_VALIDITY = timedelta(seconds=env_int("OTP_VALIDITY_SECONDS", 600))
+OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
+OTP_RATE_WINDOW = timedelta(seconds=env_int("OTP_RATE_WINDOW_SECONDS", 3600))
+OTP_MAX_PER_CONTACT = env_int("OTP_MAX_PER_CONTACT", 5)
+OTP_MAX_PER_ADDRESS = env_int("OTP_MAX_PER_ADDRESS", 20)
+# Name the appointment enums in the OpenAPI schema after what they are, not after
+# their field names ("type", "state"), which other components use for other sets.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "RoutingTypeEnum": ["GENESYS_CLOUD_FLOW", "GENESYS_CLOUD_QUEUE", "TALKDESK_DIGITAL_CONNECT"],
+        "ParticipantStateEnum": ["WAITING", "JOINED", "LEFT"],
+    }
+)

@@ -1,0 +1,46 @@
+"""The single hook through which every notifiable change of an appointment passes.
+
+Every service that changes an appointment calls `appointment_changed` inside its
+own transaction, so whatever is hooked in here (the notification outbox, later)
+commits or rolls back together with the change itself.
+"""
+
+from django.db.models import F, TextChoices
+
+from appointments.models import Appointment
+
+
+class AppointmentChange(TextChoices):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    RESCHEDULED = "RESCHEDULED"
+    REASSIGNED = "REASSIGNED"
+    PARTICIPANT_ADDED = "PARTICIPANT_ADDED"
+    PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED"
+    PARTICIPANT_STATE_CHANGED = "PARTICIPANT_STATE_CHANGED"
+    ACTIVATED = "ACTIVATED"
+    ENDED = "ENDED"
+    DELETED = "DELETED"
+
+
+# A new row starts at version 1 and a deleted row has no version left to bump.
+_KEEPS_VERSION = {AppointmentChange.CREATED, AppointmentChange.DELETED}
+
+
+def appointment_changed(*, appointment: Appointment, change: AppointmentChange, participant=None) -> None:
+    """Record that `appointment` changed; call inside the transaction making the change.
+
+    For DELETED, call it before the row is deleted. `participant` names the
+    participant for the PARTICIPANT_* changes.
+    """
+    if change in _KEEPS_VERSION:
+        return
+    fields = ["version", "updated_at"]
+    appointment.version = F("version") + 1
+    if change == AppointmentChange.RESCHEDULED:
+        # iCalendar clients only replace an event whose SEQUENCE grew.
+        appointment.sequence = F("sequence") + 1
+        fields.append("sequence")
+    appointment.save(update_fields=fields)
+    # Read the numbers back so that no F() expression lingers on the instance.
+    appointment.refresh_from_db(fields=[name for name in fields if name != "updated_at"])
