@@ -12,11 +12,12 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import DomainError, InvalidInput, ServiceUnavailable
+from core.errors import DomainError, InvalidInput
+from notifications.models import Channel
+from notifications.services import direct_message_send
 from participants.contacts import normalize_email, normalize_phone
 from participants.models import CustomerOneTimeCode, OneTimeCodeChannel
 from tenants.models import Application
@@ -67,23 +68,22 @@ def _code_hash(*, application_id, contact: Contact, code: str) -> str:
 def otp_deliver(
     *, application: Application, email: str | None = None, phone: str | None = None, code: str
 ) -> None:
-    """Send a code to the customer; the one place that knows how codes travel."""
-    if phone and not email:
-        raise ServiceUnavailable("SMS channel not configured")
+    """Send a code to the customer through the application's verified email or SMS sender."""
     minutes = max(1, int(settings.OTP_VALIDITY.total_seconds() // 60))
-    try:
-        mail.send_mail(
+    text = (
+        f"Your code to book a video appointment with {application.name} is {code}. "
+        f"It is valid for {minutes} minutes and can be used once."
+    )
+    if email:
+        direct_message_send(
+            application=application,
+            channel=Channel.EMAIL,
+            to=email,
             subject=f"Your verification code: {code}",
-            message=(
-                f"Your code to book a video appointment with {application.name} is {code}.\n\n"
-                f"It is valid for {minutes} minutes and can be used once. "
-                "If you did not ask for it, you can ignore this message."
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[email],
+            text_body=f"{text}\n\nIf you did not ask for it, you can ignore this message.",
         )
-    except OSError as exc:  # smtplib errors are OSErrors too
-        raise ServiceUnavailable(f"email channel unavailable: {exc.__class__.__name__}") from None
+    else:
+        direct_message_send(application=application, channel=Channel.SMS, to=phone, text_body=text)
 
 
 @transaction.atomic

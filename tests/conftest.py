@@ -5,6 +5,9 @@ from rest_framework.test import APIClient
 
 from tenants.services import application_create, token_mint
 
+# Loopback SMTP server, Twilio fake, webhook receiver and verified senders.
+pytest_plugins = ["tests.providers"]
+
 
 @pytest.fixture
 def application(db):

@@ -7,7 +7,7 @@ import pytest
 
 from notifications.backends.base import DeliveryError, SmsMessage
 from notifications.backends.sms import LogSmsBackend, TwilioSmsBackend
-from tests.notifications.conftest import TWILIO_SID, TWILIO_TOKEN
+from tests.providers import TWILIO_SID, TWILIO_TOKEN
 
 MESSAGE = SmsMessage(to="+306931221100", from_number="+302102234988", body="Your call starts at 11:00 CET")
 

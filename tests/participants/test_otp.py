@@ -12,10 +12,16 @@ from rest_framework.test import APIClient
 
 from appointments.models import Appointment, OrganizerType
 from participants.models import CustomerOneTimeCode, Participant, ParticipantType
-from participants.otp import Contact, _code_hash
 from tests.appointments.helpers import schedule_body
 
 OTP_URL = "/api/appointments/basic/otp"
+
+
+@pytest.fixture(autouse=True)
+def _verified_email_sender(email_sender):
+    """Codes travel through the application's verified email sender."""
+
+
 BASIC_URL = "/api/appointments/basic"
 
 
@@ -39,16 +45,18 @@ def schedule_as(application, user, code, **overrides):
     return basic_client(user, code).post(BASIC_URL, schedule_body(application, **overrides), format="json")
 
 
-def test_a_customer_schedules_with_an_emailed_code(application, settings):
-    settings.DEFAULT_FROM_EMAIL = "appointments@acme.example"
-
+def test_a_customer_schedules_with_an_emailed_code(application):
     requested = request_code(application)
 
     assert requested.status_code == 200
     assert requested.json() == {"applicationId": str(application.pk), "validFor": "PT10M"}
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert (message.to, message.from_email) == (["bobby@example.com"], "appointments@acme.example")
+    # From the application's verified sender, not the service's own address.
+    assert (message.to, message.from_email) == (
+        ["bobby@example.com"],
+        "Acme Appointments <no-reply@appointments.acme.example>",
+    )
     code = code_from_last_mail()
     assert code in message.subject
 
@@ -177,31 +185,41 @@ def test_the_limits_forget_old_requests(application, settings):
         assert request_code(application).status_code == 200
 
 
-def test_sms_codes_wait_for_a_configured_channel(application):
+def test_codes_wait_for_a_verified_channel(application):
     response = APIClient().post(
         OTP_URL, {"applicationId": str(application.pk), "phone": "+302102234988"}, format="json"
     )
 
     assert response.status_code == 404
-    assert response.json()["message"] == "SMS channel not configured"
+    assert "SMS channel" in response.json()["message"]
     assert not CustomerOneTimeCode.objects.exists()
 
 
-def test_a_phone_code_verifies_the_phone(application):
-    # No SMS channel yet: store a code the way otp_request would, to check the phone path of /basic.
-    contact = Contact("SMS", "+302102234988")
-    CustomerOneTimeCode.objects.create(
-        application=application,
-        channel="SMS",
-        contact=contact.value,
-        code_hash=_code_hash(application_id=application.pk, contact=contact, code="123456"),
-        expires_at=timezone.now() + timedelta(minutes=5),
+def test_a_customer_schedules_with_a_code_sent_by_sms(application, sms_sender, twilio_fake):
+    response = APIClient().post(
+        OTP_URL, {"applicationId": str(application.pk), "phone": "+30 210 223 4988"}, format="json"
     )
+    assert response.status_code == 200, response.json()
 
-    response = schedule_as(application, "+30 210 223 4988", "123456")
+    (sms,) = twilio_fake.requests
+    assert sms.form["To"] == "+302102234988"
+    assert sms.form["From"] == sms_sender.from_number
+    code = re.search(r"\b(\d{6})\b", sms.form["Body"]).group(1)
+
+    response = schedule_as(application, "+30 210 223 4988", code)
 
     assert response.status_code == 200, response.json()
     assert Participant.objects.get(appointment_id=response.json()["id"]).phone == "+302102234988"
+
+
+def test_a_refused_sms_is_a_502_and_keeps_no_code(application, sms_sender, twilio_fake):
+    twilio_fake.reply_with(400, code=21211, message="The 'To' number is not a valid phone number.")
+    response = APIClient().post(
+        OTP_URL, {"applicationId": str(application.pk), "phone": "+302102234988"}, format="json"
+    )
+
+    assert response.status_code == 502
+    assert not CustomerOneTimeCode.objects.exists()
 
 
 @pytest.mark.parametrize(
