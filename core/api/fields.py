@@ -48,7 +48,10 @@ def parse_datetime_utc(value: str) -> datetime:
     if len(base) == 16:
         base += ":00"
     parsed = datetime.fromisoformat(f"{base}.{fraction}{zone}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("lies outside the supported range of dates") from None
 
 
 def format_datetime_utc(value: datetime | None) -> str | None:
@@ -66,6 +69,8 @@ def parse_duration(value: str) -> timedelta:
         parsed = isodate.parse_duration(text.upper())
     except (isodate.ISO8601Error, ValueError):
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT5M") from None
+    except OverflowError:
+        raise ValueError(f"{text!r} is far too long") from None
     if not isinstance(parsed, timedelta):
         # Years and months have no fixed length; an appointment needs an exact one.
         raise ValueError(f"{text!r} uses years or months; use days, hours, minutes or seconds")
