@@ -282,7 +282,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk and not cleaned.get("new_secret"):
+        if self.instance._state.adding and not cleaned.get("new_secret"):
             self.add_error("new_secret", "A new endpoint needs a secret.")
         return cleaned
 
