@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from appointments import services
 from appointments.console import ServiceBackedAdmin, confirm_action
 from appointments.models import Appointment, InteractionState
+from notifications.models import NotificationType
 from participants.models import Participant
 from tenants.admin_scoping import (
     TenantScopedAdmin,
@@ -157,6 +158,22 @@ class AppointmentChangeForm(forms.ModelForm):
             else:
                 cleaned["start"] = aware.astimezone(UTC)
         return cleaned
+
+
+class ResendNotificationsForm(forms.Form):
+    """What the "resend notifications" action asks on its confirmation page.
+
+    The action arrives with the delivery pipeline (notifications.Delivery); see
+    docs/admin.md. Its confirmation page is confirm_action(..., form_class=ResendNotificationsForm),
+    which calls perform(appointment, type=...) with the chosen type.
+    """
+
+    type = forms.ChoiceField(
+        label="Notification to send again",
+        choices=NotificationType.choices,
+        initial=NotificationType.UPDATE,
+        help_text="Sent again to every participant of the selected appointments, as it would be now.",
+    )
 
 
 class ParticipantInline(TenantScopedInline, admin.TabularInline):
