@@ -1,14 +1,69 @@
+"""The console's participants: a searchable, read-only view scoped to the supervisor's applications.
+
+Participants join, change state and leave through the API's participant
+operations, which notify and bump the appointment's version; the console shows
+them and links to their appointment, where actions live.
+"""
+
 from django.contrib import admin
 
-from participants.models import CustomerOneTimeCode
+from participants.models import CustomerOneTimeCode, Participant
+from tenants.admin_scoping import TenantScopedAdmin
+
+
+@admin.register(Participant)
+class ParticipantAdmin(TenantScopedAdmin, admin.ModelAdmin):
+    list_display = [
+        "participant_id",
+        "type",
+        "full_name",
+        "email",
+        "phone",
+        "state",
+        "appointment",
+        "application",
+    ]
+    list_filter = ["type", "state", "application"]
+    list_select_related = ["appointment", "application"]
+    search_fields = ["participant_id", "first_name", "last_name", "email", "phone", "appointment__title"]
+    fields = [
+        "participant_id",
+        "type",
+        "state",
+        "first_name",
+        "last_name",
+        "username",
+        "email",
+        "phone",
+        "metadata",
+        "appointment",
+        "application",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, participant: Participant) -> str:
+        return participant.full_name
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(CustomerOneTimeCode)
-class CustomerOneTimeCodeAdmin(admin.ModelAdmin):
+class CustomerOneTimeCodeAdmin(TenantScopedAdmin, admin.ModelAdmin):
     """Read-only: lets an operator see why a customer's code was refused (expired, used, attempts)."""
 
     list_display = ["contact", "channel", "application", "created_at", "expires_at", "attempts", "used_at"]
     list_filter = ["channel"]
+    list_select_related = ["application"]
     search_fields = ["contact"]
     exclude = ["code_hash"]
 
