@@ -15,7 +15,6 @@ from appointments import serializers as s
 from appointments import services
 from appointments.models import Appointment
 from appointments.permissions import HasOperationRole, operation_roles
-from appointments.schema import error_responses
 from appointments.selectors import (
     AppointmentFilters,
     application_of,
@@ -25,6 +24,7 @@ from appointments.selectors import (
     appointment_list,
     appointment_overlap_count,
 )
+from core.api.schema import error_responses
 from participants.authentication import HasOTPCredentials, OTPBasicAuthentication
 from participants.models import Participant
 from participants.otp import otp_application, otp_request

@@ -18,7 +18,6 @@ from appointments.models import RoutingType
 from core.api.fields import (
     ISODurationField,
     UnquotedCharField,
-    UTCDateTimeField,
     parse_json_object,
     unquote,
 )
@@ -32,26 +31,13 @@ class BoundedDurationField(ISODurationField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        try:
-            value = super().to_internal_value(data)
-        except OverflowError:
-            raise serializers.ValidationError("is far too long") from None
+        value = super().to_internal_value(data)
         limit = self.max_value or settings.APPOINTMENT_MAX_DURATION
         if value > limit:
             raise serializers.ValidationError(
                 f"must not exceed {ISODurationField().to_representation(limit)}"
             )
         return value
-
-
-class SafeDateTimeField(UTCDateTimeField):
-    """A date-time whose conversion to UTC cannot fall off the calendar (year 1 with an offset)."""
-
-    def to_internal_value(self, value):
-        try:
-            return super().to_internal_value(value)
-        except OverflowError:
-            raise serializers.ValidationError("lies outside the supported range of dates") from None
 
 
 class UnquotedIntegerField(serializers.IntegerField):

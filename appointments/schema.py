@@ -1,56 +1,6 @@
-"""OpenAPI description helpers: the error envelope, the security schemes, the lenient fields."""
+"""OpenAPI description of the customers' one-time-code Basic scheme."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
-
-
-class ErrorResponseSerializer(serializers.Serializer):
-    """The error envelope of CONTRACT.md section 4."""
-
-    status = serializers.IntegerField()
-    error = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Only for validation errors: the messages of each field.",
-    )
-
-
-_MEANINGS = {
-    400: "BadRequest: the request was malformed or missing required fields.",
-    401: "Unauthorized: authorization information is missing or invalid.",
-    403: "Forbidden: the caller's roles do not allow this operation.",
-    404: "StatusNotFound: no such object for this caller.",
-    409: "StatusConflict.",
-    429: "TooManyRequests: rate limit reached; try again later.",
-}
-
-
-def error_responses(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
-    """Documented error responses; `descriptions` override a code's text (key e.g. `e404`)."""
-    return {
-        code: OpenApiResponse(
-            ErrorResponseSerializer, description=descriptions.get(f"e{code}", _MEANINGS[code])
-        )
-        for code in codes
-    }
-
-
-class PrincipalJWTScheme(OpenApiAuthenticationExtension):
-    target_class = "tenants.authentication.PrincipalJWTAuthentication"
-    name = "jwtBearerToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "Access token with the claims of CONTRACT.md section 2.",
-        }
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class OTPBasicScheme(OpenApiAuthenticationExtension):
@@ -63,37 +13,3 @@ class OTPBasicScheme(OpenApiAuthenticationExtension):
             "scheme": "basic",
             "description": "base64(<email or phone>:<one-time code>) from POST /api/appointments/basic/otp.",
         }
-
-
-class _StringField(OpenApiSerializerFieldExtension):
-    openapi_type = OpenApiTypes.STR
-    example = ""
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        return {**build_basic_type(self.openapi_type), "example": self.example}
-
-
-class ISODurationFieldSchema(_StringField):
-    target_class = "core.api.fields.ISODurationField"
-    openapi_type = OpenApiTypes.DURATION
-    example = "PT30M"
-
-
-class LocaleFieldSchema(_StringField):
-    target_class = "core.api.fields.LocaleField"
-    example = "en_GB"
-
-
-class TimeZoneFieldSchema(_StringField):
-    target_class = "core.api.fields.TimeZoneField"
-    example = "Europe/Berlin"
-
-
-class JSONObjectFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = "core.api.fields.JSONObjectField"
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        values = {"type": "string"} if self.target.string_values else {}
-        return {"type": "object", "additionalProperties": values}

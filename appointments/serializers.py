@@ -17,7 +17,6 @@ from appointments.fields import (
     CommaListField,
     RoutingPropertiesField,
     RoutingTypeField,
-    SafeDateTimeField,
     UnquotedIntegerField,
 )
 from appointments.models import Appointment, RoutingType
@@ -83,7 +82,7 @@ class ScheduleAppointmentSerializer(serializers.Serializer):
     notificationHeaders = JSONObjectField(
         source="notification_headers", string_values=True, required=False, validators=[storable_json]
     )
-    start = SafeDateTimeField(help_text="UTC, ISO 8601.")
+    start = UTCDateTimeField(help_text="UTC, ISO 8601.")
     timezone = TimeZoneField(help_text="IANA time zone, e.g. Europe/Berlin.")
     title = UnquotedCharField(required=False, allow_blank=True, max_length=500)
 
@@ -145,7 +144,7 @@ class RescheduleAppointmentSerializer(serializers.Serializer):
     duration = BoundedDurationField(help_text="ISO 8601, e.g. PT30M.")
     id = UnquotedCharField(max_length=64)
     locale = LocaleField(required=False)
-    start = SafeDateTimeField()
+    start = UTCDateTimeField()
     timezone = TimeZoneField()
 
 
@@ -179,7 +178,7 @@ class AppointmentListQuerySerializer(serializers.Serializer):
         help_text="ISO 8601 durations, comma-separated.",
     )
     range = CommaListField(
-        child=SafeDateTimeField(),
+        child=UTCDateTimeField(),
         required=False,
         help_text="start,end in UTC: appointments starting at or after start and before end.",
     )
@@ -206,7 +205,7 @@ def _check_end(start, length: timedelta, field: str) -> None:
 class AppointmentCountQuerySerializer(serializers.Serializer):
     applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
-    start = SafeDateTimeField()
+    start = UTCDateTimeField()
     timeFrame = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT10H.")
 
     def validate(self, attrs: dict) -> dict:
@@ -217,7 +216,7 @@ class AppointmentCountQuerySerializer(serializers.Serializer):
 class AppointmentOverlapQuerySerializer(serializers.Serializer):
     applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
-    start = SafeDateTimeField()
+    start = UTCDateTimeField()
     duration = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT5M.")
 
     def validate(self, attrs: dict) -> dict:

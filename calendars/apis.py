@@ -4,8 +4,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -14,30 +13,19 @@ from rest_framework.views import APIView
 from calendars.google import event_template_url
 from calendars.ics import CalendarEvent, build_ics
 from calendars.selectors import appointment_get_for_calendar
+from core.api.schema import error_responses
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
-_ERROR = inline_serializer(
-    name="CalendarError",
-    fields={
-        "status": serializers.IntegerField(),
-        "error": serializers.CharField(),
-        "message": serializers.CharField(),
-        "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), required=False
-        ),
-    },
-)
 _ID = OpenApiParameter(
     "id",
     OpenApiTypes.UUID,
     OpenApiParameter.PATH,
     description="The appointment's id.",
 )
-_ERRORS = {
-    400: OpenApiResponse(_ERROR, description="The id is not a UUID."),
-    404: OpenApiResponse(_ERROR, description="No appointment has this id (or it was deleted)."),
-}
+_ERRORS = error_responses(
+    400, 404, e400="The id is not a UUID.", e404="No appointment has this id (or it was deleted)."
+)
 
 
 class JSONOnlyNegotiation(BaseContentNegotiation):

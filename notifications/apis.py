@@ -1,11 +1,12 @@
 """The /api/notifications endpoints: input serializer -> service or selector -> output (ROLE_ADMIN)."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import format_duration
+from core.api.schema import error_responses
 from notifications import selectors, services
 from notifications.models import Channel
 from notifications.serializers import (
@@ -31,15 +32,14 @@ TAG = "notifications"
 
 
 def _errors(*codes: int) -> dict:
-    texts = {
-        400: "BadRequest: the body is malformed; `fields` names what is wrong.",
-        401: "Unauthorized: the token is missing or invalid.",
-        403: "Forbidden: the token lacks ROLE_ADMIN.",
-        404: "StatusNotFound.",
-        409: "StatusConflict: such a template already exists.",
-        502: "The provider did not take the message.",
-    }
-    return {code: OpenApiResponse(description=texts[code]) for code in (401, 403, *codes)}
+    return error_responses(
+        401,
+        403,
+        *codes,
+        e400="BadRequest: the body is malformed; `fields` names what is wrong.",
+        e403="Forbidden: the token lacks ROLE_ADMIN.",
+        e409="StatusConflict: such a template already exists.",
+    )
 
 
 class AdminApi(APIView):

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 from appointments.apis import TAGS, OperationApi, appointment_response, validated
 from appointments.permissions import operation_roles
-from appointments.schema import error_responses
 from appointments.serializers import GetAppointmentResponseSerializer
+from core.api.schema import error_responses
 from participants import serializers as s
 from participants import services
 from participants.models import Participant
