@@ -42,6 +42,27 @@ def _errors(*codes: int) -> dict:
     )
 
 
+def _test_send(request, serializer_class, channel: str, *, to_field: str) -> Response:
+    """emails/test and sms/test: render the body with a sample appointment and send it now."""
+    data = _valid(serializer_class, request)
+    application = selectors.application_for_request(
+        principal=request.user, application_id=data["applicationId"]
+    )
+    services.notification_test_send(
+        application=application,
+        channel=channel,
+        to=data[to_field],
+        type=data["type"],
+        locale=data["locale"],
+        timezone_name=data["timezone"],
+        period=data["period"],
+        subject=data.get("subject", ""),
+        text_body=data["textBody"],
+        html_body=data.get("htmlBody", ""),
+    )
+    return Response(status=204)
+
+
 class AdminApi(APIView):
     permission_classes = [IsAdmin]
 
@@ -99,23 +120,7 @@ class EmailTestApi(AdminApi):
         responses={204: None, **_errors(400, 404, 502)},
     )
     def post(self, request):
-        data = _valid(EmailNotificationRequestSerializer, request)
-        application = selectors.application_for_request(
-            principal=request.user, application_id=data["applicationId"]
-        )
-        services.notification_test_send(
-            application=application,
-            channel=Channel.EMAIL,
-            to=data["toEmail"],
-            type=data["type"],
-            locale=data["locale"],
-            timezone_name=data["timezone"],
-            period=data["period"],
-            subject=data["subject"],
-            text_body=data["textBody"],
-            html_body=data["htmlBody"],
-        )
-        return Response(status=204)
+        return _test_send(request, EmailNotificationRequestSerializer, Channel.EMAIL, to_field="toEmail")
 
 
 class SmsVerifyApi(AdminApi):
@@ -158,21 +163,7 @@ class SmsTestApi(AdminApi):
         responses={204: None, **_errors(400, 404, 502)},
     )
     def post(self, request):
-        data = _valid(SMSNotificationRequestSerializer, request)
-        application = selectors.application_for_request(
-            principal=request.user, application_id=data["applicationId"]
-        )
-        services.notification_test_send(
-            application=application,
-            channel=Channel.SMS,
-            to=data["toNumber"],
-            type=data["type"],
-            locale=data["locale"],
-            timezone_name=data["timezone"],
-            period=data["period"],
-            text_body=data["textBody"],
-        )
-        return Response(status=204)
+        return _test_send(request, SMSNotificationRequestSerializer, Channel.SMS, to_field="toNumber")
 
 
 class TagListApi(AdminApi):

@@ -15,7 +15,6 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from notifications.services import template_create, webhook_endpoint_create
-from tests.notifications.fakes import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
@@ -36,30 +35,6 @@ def supervisor(make_supervisor, application):
 def supervisor_client(client, supervisor):
     client.force_login(supervisor)
     return client
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback, as in tests/notifications: the message really leaves Django."""
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def email_sender(application):
-    return ChannelSender.objects.create(
-        application=application,
-        channel=Channel.EMAIL,
-        domain="appointments.acme.example",
-        from_name="Acme Appointments",
-        verified_at=timezone.now(),
-    )
 
 
 @pytest.fixture
