@@ -336,3 +336,119 @@ def _sms_snapshot(template, appointment, recipient: _Recipient) -> dict:
         template=template, appointment=appointment, recipient=recipient.participant
     )
     return {"to": message.to, "body": message.body}
+
+
+# --- resend: fresh rows for past notifications ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResendSummary:
+    matched: int
+    queued: int
+    skipped: int  # the appointment is gone (only a CANCEL can be sent without it)
+
+
+def notifications_resend(
+    *,
+    application=None,
+    appointment_ids=(),
+    type: str | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    since=None,
+    until=None,
+    dry_run: bool = False,
+    progress=None,
+) -> ResendSummary:
+    """Queue fresh deliveries (new ids, due now) of the matching ones; the matched rows stay as they are.
+
+    `status` is the public one: PENDING also matches rows being claimed or sent.
+    `since`/`until` bound the due time. `progress(n)` is called as rows are handled.
+    """
+    matching = deliveries_matching(
+        application=application,
+        appointment_ids=appointment_ids,
+        type=type,
+        channel=channel,
+        status=status,
+        since=since,
+        until=until,
+    )
+    if dry_run:
+        count = matching.count()
+        return ResendSummary(matched=count, queued=0, skipped=0)
+    return deliveries_resend(deliveries=matching, progress=progress)
+
+
+def deliveries_matching(
+    *, application=None, appointment_ids=(), type=None, channel=None, status=None, since=None, until=None
+):
+    rows = Delivery.objects.all()
+    if application is not None:
+        rows = rows.filter(application=application)
+    if appointment_ids:
+        rows = rows.filter(appointment_id__in=list(appointment_ids))
+    if type:
+        rows = rows.filter(type=type)
+    if channel:
+        rows = rows.filter(channel=channel)
+    if status:
+        rows = rows.filter(status__in=internal_statuses(status))
+    if since is not None:
+        rows = rows.filter(due_at__gte=since)
+    if until is not None:
+        rows = rows.filter(due_at__lt=until)
+    return rows.order_by("due_at", "id")
+
+
+def internal_statuses(public_status: str) -> list[str]:
+    if public_status == DeliveryStatus.PENDING:
+        return [DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]
+    return [public_status]
+
+
+def deliveries_retry(*, deliveries) -> ResendSummary:
+    """Queue the FAILED ones among `deliveries` again, as fresh rows (the admin's "retry failed")."""
+    failed = [d for d in deliveries if d.status == DeliveryStatus.FAILED]
+    return deliveries_resend(deliveries=failed)
+
+
+@transaction.atomic
+def deliveries_resend(*, deliveries, progress=None) -> ResendSummary:
+    """One fresh row per given delivery, due now, for the appointment as it is now."""
+    from appointments.models import Appointment
+
+    deliveries = list(deliveries)
+    versions = dict(
+        Appointment.objects.filter(pk__in={d.appointment_id for d in deliveries}).values_list("pk", "version")
+    )
+    now = timezone.now()
+    fresh, skipped = [], 0
+    for delivery in deliveries:
+        version = versions.get(delivery.appointment_id)
+        if version is None and delivery.type != NotificationType.CANCEL:
+            skipped += 1
+        else:
+            fresh.append(_copy(delivery, due_at=now, version=version or delivery.appointment_version))
+        if progress is not None:
+            progress(1)
+    _save(fresh)
+    return ResendSummary(matched=len(deliveries), queued=len(fresh), skipped=skipped)
+
+
+def _copy(delivery: Delivery, *, due_at, version: int) -> Delivery:
+    return Delivery(
+        application_id=delivery.application_id,
+        appointment_id=delivery.appointment_id,
+        type=delivery.type,
+        channel=delivery.channel,
+        template_id=delivery.template_id,
+        webhook_endpoint_id=delivery.webhook_endpoint_id,
+        recipient=delivery.recipient,
+        participant_id=delivery.participant_id,
+        locale=delivery.locale,
+        due_at=due_at,
+        max_attempts=settings.NOTIFICATIONS_MAX_ATTEMPTS,
+        appointment_version=version,
+        snapshot=delivery.snapshot,
+    )

@@ -87,3 +87,13 @@ def hook_endpoint(notifying, webhook_receiver):
         events=["CREATE", "UPDATE", "CANCEL", "REMINDER"],
         secret="s" * 32,
     )
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued Celery tasks in this process at once (the real-worker tests use real workers)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
