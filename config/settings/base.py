@@ -311,6 +311,10 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 3
 NOTIFICATIONS_RETRY_CAP_SECONDS = env_int("NOTIFICATIONS_RETRY_CAP_SECONDS", 3600)
 # Twilio posts message status changes here (PUBLIC_BASE_URL + path); 0 leaves SMS without a callback.
 NOTIFICATIONS_TWILIO_STATUS_CALLBACK = env_bool("NOTIFICATIONS_TWILIO_STATUS_CALLBACK", True)
+# The embedded broker polls its folder; kombu's default of once a second caps a
+# worker at about `concurrency` tasks a second.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_int("CELERY_BROKER_POLLING_MS", 100) / 1000
 # A queue name of its own lets several deployments (or test runs) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Declared here once (this replaces the empty schedule above); DatabaseScheduler
