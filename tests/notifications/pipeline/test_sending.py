@@ -46,7 +46,7 @@ def test_a_reminder_is_sent_once_when_due(templates, schedule, smtp_server, time
     assert mail.message[DELIVERY_HEADER] == str(reminder.pk)
     assert reminder.status == DeliveryStatus.SENT
     assert reminder.attempts == 1 and reminder.sent_at == START - REMINDER_PERIOD
-    assert reminder.provider_message_id == mail.message["Message-ID"]
+    assert reminder.provider_message_id == mail.message["Message-ID"].strip()
 
 
 def test_content_is_rendered_when_sent_not_when_queued(templates, schedule, smtp_server, time_machine):
