@@ -1,13 +1,14 @@
 """The single hook through which every notifiable change of an appointment passes.
 
 Every service that changes an appointment calls `appointment_changed` inside its
-own transaction, so whatever is hooked in here (the notification outbox, later)
-commits or rolls back together with the change itself.
+own transaction, so the notification outbox rows it writes commit or roll back
+together with the change itself.
 """
 
 from django.db.models import F, TextChoices
 
 from appointments.models import Appointment
+from notifications.outbox import deliveries_plan
 
 
 class AppointmentChange(TextChoices):
@@ -33,8 +34,13 @@ def appointment_changed(*, appointment: Appointment, change: AppointmentChange, 
     For DELETED, call it before the row is deleted. `participant` names the
     participant for the PARTICIPANT_* changes.
     """
-    if change in _KEEPS_VERSION:
-        return
+    if change not in _KEEPS_VERSION:
+        _bump_version(appointment, change)
+    # The outbox rows commit or roll back together with the change.
+    deliveries_plan(appointment=appointment, change=change, participant=participant)
+
+
+def _bump_version(appointment: Appointment, change: AppointmentChange) -> None:
     fields = ["version", "updated_at"]
     appointment.version = F("version") + 1
     if change == AppointmentChange.RESCHEDULED:

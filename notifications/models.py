@@ -175,3 +175,115 @@ class SenderVerification(TenantOwnedModel):
         # alone does not let anyone test codes offline.
         message = f"{self.id}:{code}".encode()
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+# --- the delivery pipeline -------------------------------------------------------
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    WEBHOOK = "WEBHOOK"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING"  # waiting for its due time (or for its next attempt)
+    CLAIMED = "CLAIMED"  # handed to a worker by a dispatch tick; nothing sent yet
+    SENDING = "SENDING"  # a worker is talking to the provider right now
+    SENT = "SENT"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+# Rows no worker has started to send: they may still be cancelled or claimed.
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+# CLAIMED and SENDING are internal: the API shows them as PENDING.
+PUBLIC_STATUS = {
+    DeliveryStatus.CLAIMED: DeliveryStatus.PENDING,
+    DeliveryStatus.SENDING: DeliveryStatus.PENDING,
+}
+
+
+class Delivery(TenantOwnedModel):
+    """One notification to one recipient on one channel: the outbox row and its audit log.
+
+    Written in the transaction of the appointment change that causes it. The
+    appointment is referred to by value, not by a foreign key, so that the row,
+    and the CANCEL it carries, outlive the appointment's hard delete.
+    """
+
+    # Also sent to webhook receivers (X-Delivery-Id), which deduplicate on it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appointment_id = models.UUIDField(db_index=True)
+    type = models.CharField(max_length=16, choices=NotificationType.choices)
+    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    template = models.ForeignKey(
+        NotificationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    webhook_endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.CharField(max_length=2000, help_text="Email address, E.164 number or webhook URL.")
+    # The participant's public id: name and room link are looked up afresh when sending.
+    participant_id = models.CharField(max_length=200, blank=True)
+    locale = models.CharField(max_length=16, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField()
+    last_error = models.TextField(blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    # Twilio's later word on an SMS it took: delivered, undelivered or failed.
+    provider_status = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The appointment version the row was queued for: an UPDATE made for an older one is stale.
+    appointment_version = models.PositiveIntegerField(default=1)
+    # CANCEL only: what to send once the appointment is gone (recipient, rendered text, calendar event).
+    snapshot = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_at", "id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            # The claim query reads only due PENDING rows: keep that index small.
+            models.Index(
+                fields=["due_at"], condition=models.Q(status="PENDING"), name="delivery_pending_due_idx"
+            ),
+            models.Index(fields=["application", "appointment_id"], name="delivery_app_appt_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="delivery_status_lease_idx"),
+            models.Index(fields=["application", "due_at"], name="delivery_app_due_idx"),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_id_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.channel} to {self.recipient} ({self.status})"
+
+    @property
+    def public_status(self) -> str:
+        return PUBLIC_STATUS.get(self.status, self.status)
+
+
+class SmsOptOut(TenantOwnedModel):
+    """A number that answered STOP to the application's SMS (Twilio error 21610).
+
+    SMS to it are cancelled, never attempted, until the row is removed (an opt-in).
+    """
+
+    phone = models.CharField(max_length=32, help_text="E.164")
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "SMS opt-out"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "phone"], name="smsoptout_unique_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone

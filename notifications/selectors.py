@@ -1,11 +1,14 @@
 """Reads of notification settings: through the caller's application, or for one appointment."""
 
+import math
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from core.errors import NotFound
 from notifications import rendering
-from notifications.models import ChannelSender, NotificationTemplate, WebhookEndpoint
+from notifications.models import ChannelSender, Delivery, NotificationTemplate, WebhookEndpoint
 from notifications.samples import sample_appointment, sample_organizer, sample_recipient
 from tenants.models import Application
 from tenants.selectors import get_scoped_or_404, scoped
@@ -99,3 +102,54 @@ def locale_list() -> list[dict[str, str]]:
         {"locale": locale, "description": rendering.locale_description(locale)}
         for locale in rendering.supported_locales()
     ]
+
+
+# --- deliveries ------------------------------------------------------------------------
+
+DELIVERY_SORT_FIELDS = {"dueAt": "due_at", "createdAt": "created_at", "sentAt": "sent_at"}
+
+
+@dataclass(frozen=True)
+class DeliveryFilters:
+    appointment_id: uuid.UUID | None = None
+    type: str | None = None
+    channel: str | None = None
+    status: str | None = None  # public: PENDING also matches CLAIMED and SENDING
+    sort_field: str = "dueAt"
+    sort_order: str = "desc"
+    page_size: int = 25
+    page_number: int = 1
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: list[Delivery]
+    total: int
+    page_count: int
+    filters: DeliveryFilters
+
+
+def delivery_list(*, principal, filters: DeliveryFilters) -> DeliveryPage:
+    """One page of the caller's application's deliveries; two queries whatever the page size."""
+    from notifications.outbox import internal_statuses
+
+    queryset = scoped(Delivery.objects.all(), principal)
+    if filters.appointment_id is not None:
+        queryset = queryset.filter(appointment_id=filters.appointment_id)
+    if filters.type:
+        queryset = queryset.filter(type=filters.type)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.status:
+        queryset = queryset.filter(status__in=internal_statuses(filters.status))
+    total = queryset.count()
+    prefix = "-" if filters.sort_order == "desc" else ""
+    offset = (filters.page_number - 1) * filters.page_size
+    items = list(
+        queryset.order_by(f"{prefix}{DELIVERY_SORT_FIELDS[filters.sort_field]}", f"{prefix}id")[
+            offset : offset + filters.page_size
+        ]
+    )
+    return DeliveryPage(
+        items=items, total=total, page_count=math.ceil(total / filters.page_size), filters=filters
+    )

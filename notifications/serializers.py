@@ -6,9 +6,16 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import ISODurationField, LocaleField, TimeZoneField, UnquotedCharField, unquote
+from core.api.fields import (
+    ISODurationField,
+    LocaleField,
+    TimeZoneField,
+    UnquotedCharField,
+    UTCDateTimeField,
+    unquote,
+)
 from notifications import rendering
-from notifications.models import Channel, NotificationType
+from notifications.models import Channel, DeliveryChannel, DeliveryStatus, NotificationType
 from notifications.phones import normalize_phone_number
 
 # The document's test requests name these channels; only one fits each endpoint.
@@ -284,3 +291,72 @@ class WebhookEndpointSerializer(serializers.Serializer):
 
 class WebhookEndpointListSerializer(serializers.Serializer):
     content = WebhookEndpointSerializer(many=True)
+
+
+# --- deliveries ------------------------------------------------------------------------
+
+PUBLIC_DELIVERY_STATUSES = [
+    DeliveryStatus.PENDING,
+    DeliveryStatus.SENT,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.CANCELLED,
+]
+
+
+class _UnquotedChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(unquote(data))
+
+
+class _UnquotedIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(unquote(data))
+
+
+class _UnquotedUUIDField(serializers.UUIDField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(unquote(data))
+
+
+class DeliveryListQuerySerializer(serializers.Serializer):
+    appointmentId = _UnquotedUUIDField(required=False)
+    type = _UnquotedChoiceField(choices=NotificationType.values, required=False)
+    channel = _UnquotedChoiceField(choices=DeliveryChannel.values, required=False)
+    status = _UnquotedChoiceField(choices=PUBLIC_DELIVERY_STATUSES, required=False)
+    pageSize = _UnquotedIntegerField(min_value=1, max_value=100, default=25)
+    pageNumber = _UnquotedIntegerField(min_value=1, max_value=1_000_000, default=1)
+    sortField = _UnquotedChoiceField(choices=["dueAt", "createdAt", "sentAt"], default="dueAt")
+    sortOrder = _UnquotedChoiceField(choices=["asc", "desc"], default="desc")
+
+
+class DeliverySerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    appointmentId = serializers.UUIDField(source="appointment_id", read_only=True)
+    type = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    recipient = serializers.CharField(read_only=True)
+    locale = serializers.CharField(read_only=True)
+    dueAt = UTCDateTimeField(source="due_at", read_only=True)
+    status = serializers.ChoiceField(source="public_status", choices=PUBLIC_DELIVERY_STATUSES, read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
+    maxAttempts = serializers.IntegerField(source="max_attempts", read_only=True)
+    lastError = serializers.CharField(source="last_error", read_only=True)
+    cancelReason = serializers.CharField(source="cancel_reason", read_only=True)
+    sentAt = UTCDateTimeField(source="sent_at", read_only=True, allow_null=True)
+    providerMessageId = serializers.CharField(source="provider_message_id", read_only=True)
+    providerStatus = serializers.CharField(
+        source="provider_status",
+        read_only=True,
+        help_text="Twilio's later word on an SMS: delivered, undelivered, failed.",
+    )
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
+
+
+class DeliveryPageSerializer(serializers.Serializer):
+    content = DeliverySerializer(source="items", many=True, read_only=True)
+    pageCount = serializers.IntegerField(source="page_count", read_only=True)
+    pageNumber = serializers.IntegerField(source="filters.page_number", read_only=True)
+    pageSize = serializers.IntegerField(source="filters.page_size", read_only=True)
+    sortField = serializers.CharField(source="filters.sort_field", read_only=True)
+    sortOrder = serializers.CharField(source="filters.sort_order", read_only=True)
+    total = serializers.IntegerField(read_only=True)

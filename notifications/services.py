@@ -349,3 +349,21 @@ def _send(channel: str, message) -> SendResult:
     except DeliveryError as exc:
         logger.warning("%s message to %s not sent: %s", channel, message.to, exc.message)
         raise DeliveryFailed(exc) from exc
+
+
+# --- the delivery pipeline (implemented in outbox.py and sending.py) -----------------------------
+# Re-exported so that the admin, commands and APIs find every write in one place.
+from notifications.outbox import (  # noqa: E402, F401
+    ResendSummary,
+    deliveries_cancel,
+    deliveries_plan,
+    deliveries_resend,
+    deliveries_retry,
+    notifications_resend,
+)
+from notifications.sending import (  # noqa: E402, F401
+    delivery_provider_status_record,
+    delivery_send,
+    sms_opt_in,
+    sms_opt_out_record,
+)

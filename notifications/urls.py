@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications import apis
+from notifications import apis, delivery_apis
 
 
 def _route(route: str, view, name: str) -> list:
@@ -27,4 +27,6 @@ urlpatterns = [
     *_route("templates/<str:template_id>", apis.TemplateDetailApi, "notifications-template"),
     *_route("webhooks/", apis.WebhookListApi, "notifications-webhooks"),
     *_route("webhooks/<str:endpoint_id>", apis.WebhookDetailApi, "notifications-webhook"),
+    *_route("deliveries/", delivery_apis.DeliveryListApi, "notifications-deliveries"),
+    *_route("twilio/status", delivery_apis.TwilioStatusApi, "notifications-twilio-status"),
 ]

@@ -292,3 +292,34 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ParticipantStateEnum": ["WAITING", "JOINED", "LEFT"],
     }
 )
+
+# --- notifications pipeline ---
+# The database row holds each notification's schedule; beat only ticks. Each
+# tick returns expired leases, then claims due rows in batches and queues one
+# send task per row.
+NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS = env_int("NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS", 20)
+NOTIFICATIONS_DISPATCH_BATCH_SIZE = env_int("NOTIFICATIONS_DISPATCH_BATCH_SIZE", 200)
+# A tick stops claiming after this many batches, so that it ends before the next one.
+NOTIFICATIONS_DISPATCH_MAX_BATCHES = env_int("NOTIFICATIONS_DISPATCH_MAX_BATCHES", 25)
+# A claimed row not picked up by a worker within this time goes back to PENDING.
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 300)
+# Longer than any provider call (SMTP, Twilio, webhook timeouts): past it, the worker is taken as lost.
+NOTIFICATIONS_SEND_LEASE_SECONDS = env_int("NOTIFICATIONS_SEND_LEASE_SECONDS", 120)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+# Retry n waits a random time in [0, min(cap, base * 2**(n-1))] ("full jitter").
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_CAP_SECONDS = env_int("NOTIFICATIONS_RETRY_CAP_SECONDS", 3600)
+# Twilio posts message status changes here (PUBLIC_BASE_URL + path); 0 leaves SMS without a callback.
+NOTIFICATIONS_TWILIO_STATUS_CALLBACK = env_bool("NOTIFICATIONS_TWILIO_STATUS_CALLBACK", True)
+# A queue name of its own lets several deployments (or test runs) share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Declared here once (this replaces the empty schedule above); DatabaseScheduler
+# copies it into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "notifications-dispatch": {
+        "task": "notifications.dispatch_tick",
+        "schedule": timedelta(seconds=NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS),
+        # A tick that waited longer than one interval in the queue is worthless: the next one comes.
+        "options": {"expires": NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS},
+    },
+}

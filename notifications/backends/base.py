@@ -62,6 +62,8 @@ class SmsMessage:
     to: str  # E.164
     from_number: str  # E.164
     body: str
+    # Where Twilio posts the message's later status (delivered, undelivered, failed); "" for none.
+    status_callback: str = ""
 
 
 @dataclass(frozen=True)

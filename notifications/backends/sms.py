@@ -47,8 +47,9 @@ class TwilioSmsBackend(BaseBackend):
     def send(self, message: SmsMessage) -> SendResult:
         to = _e164(message.to, "recipient")
         from_number = _e164(message.from_number, "sender")
+        options = {"status_callback": message.status_callback} if message.status_callback else {}
         try:
-            sent = self.client.messages.create(to=to, from_=from_number, body=message.body)
+            sent = self.client.messages.create(to=to, from_=from_number, body=message.body, **options)
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _classified(exc) from exc
         except (requests.RequestException, TwilioException) as exc:

@@ -25,8 +25,13 @@ def test_schema_lists_the_notification_operations(tmp_path):
         "/api/notifications/templates/{template_id}",
         "/api/notifications/webhooks/",
         "/api/notifications/webhooks/{endpoint_id}",
+        "/api/notifications/deliveries/",
+        "/api/notifications/twilio/status",
     }
     assert paths["/api/notifications/emails/verify"]["post"]["security"] == [{"jwtBearerToken": []}]
     # The webhook secret can be written but is never part of a response.
     assert "secret" in components["WebhookEndpointInputRequest"]["properties"]
     assert "secret" not in components["WebhookEndpoint"]["properties"]
+    # Twilio signs its callbacks; it carries no bearer token.
+    assert paths["/api/notifications/twilio/status"]["post"].get("security") in ([], [{}], None)
+    assert paths["/api/notifications/deliveries/"]["get"]["security"] == [{"jwtBearerToken": []}]

@@ -1,0 +1,86 @@
+"""The delivery log (/api/notifications/deliveries/) and Twilio's message-status callback."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from twilio.request_validator import RequestValidator
+
+from core.errors import Forbidden, ServiceUnavailable
+from notifications import selectors, services
+from notifications.serializers import DeliveryListQuerySerializer, DeliveryPageSerializer
+from tenants.permissions import IsAdmin, IsSupervisor
+
+TAG = "notifications"
+SIGNATURE_HEADER = "HTTP_X_TWILIO_SIGNATURE"
+
+
+class DeliveryListApi(APIView):
+    permission_classes = [IsAdmin | IsSupervisor]
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="findNotificationDeliveries",
+        summary="Every notification queued for the token's application, newest due first",
+        description=(
+            "Paged like the appointment list. status is PENDING (also while being sent), SENT, FAILED or "
+            "CANCELLED; lastError and cancelReason say why. ROLE_ADMIN or ROLE_SUPERVISOR."
+        ),
+        parameters=[DeliveryListQuerySerializer],
+        responses={
+            200: DeliveryPageSerializer,
+            400: OpenApiResponse(description="BadRequest: a query parameter is invalid; `fields` names it."),
+            401: OpenApiResponse(description="Unauthorized."),
+            403: OpenApiResponse(description="Forbidden: the token lacks ROLE_ADMIN and ROLE_SUPERVISOR."),
+        },
+    )
+    def get(self, request):
+        serializer = DeliveryListQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        query = serializer.validated_data
+        filters = selectors.DeliveryFilters(
+            appointment_id=query.get("appointmentId"),
+            type=query.get("type"),
+            channel=query.get("channel"),
+            status=query.get("status"),
+            sort_field=query["sortField"],
+            sort_order=query["sortOrder"],
+            page_size=query["pageSize"],
+            page_number=query["pageNumber"],
+        )
+        page = selectors.delivery_list(principal=request.user, filters=filters)
+        return Response(DeliveryPageSerializer(page).data)
+
+
+class TwilioStatusApi(APIView):
+    """Twilio posts each SMS's status changes here; only requests it signed are believed."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser]
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="twilioMessageStatus",
+        summary="Twilio's message-status callback (signed with X-Twilio-Signature)",
+        request={"application/x-www-form-urlencoded": {"type": "object"}},
+        responses={204: None, 403: OpenApiResponse(description="Forbidden: the signature does not match.")},
+    )
+    def post(self, request):
+        if not settings.TWILIO_AUTH_TOKEN:
+            raise ServiceUnavailable("Twilio is not configured")
+        params = {key: request.POST.get(key) for key in request.POST}
+        # Twilio signs the URL it was given, which is the public one, not what the proxy forwarded.
+        url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+        signature = request.META.get(SIGNATURE_HEADER, "")
+        if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature):
+            raise Forbidden("the X-Twilio-Signature does not match")
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+        if sid and status:
+            services.delivery_provider_status_record(
+                provider_message_id=sid, status=status, error_code=params.get("ErrorCode") or ""
+            )
+        return Response(status=204)

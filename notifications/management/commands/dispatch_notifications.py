@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from notifications.dispatch import deliveries_dispatch_now
+from notifications.sending import CANCELLED, FAILED, RETRIED, SENT
+
+
+class Command(BaseCommand):
+    help = "Send every notification that is due now, in this process, and print a summary."
+
+    def handle(self, *args, **options):
+        outcomes = deliveries_dispatch_now()
+        self.stdout.write(
+            f"sent {outcomes[SENT]}, retried {outcomes[RETRIED]}, "
+            f"failed {outcomes[FAILED]}, cancelled {outcomes[CANCELLED]}"
+        )

@@ -1,0 +1,99 @@
+"""Fixtures for the delivery pipeline: an application that notifies, templates, a booked appointment."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from appointments.services import appointment_schedule
+from notifications.models import Channel, NotificationType
+from notifications.services import template_create, webhook_endpoint_create
+from participants.services import CustomerDetails
+
+# Every pipeline test runs at a known "now"; the appointment starts a day later.
+NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+START = NOW + timedelta(days=1)
+REMINDER_PERIOD = timedelta(hours=2)
+ROOM_PERIOD = timedelta(minutes=10)
+CUSTOMER_EMAIL = "bobby@example.com"
+CUSTOMER_PHONE = "+306931221100"
+
+
+@pytest.fixture
+def now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+@pytest.fixture
+def notifying(application):
+    application.notifications_active = True
+    application.save(update_fields=["notifications_active"])
+    return application
+
+
+@pytest.fixture
+def templates(notifying, email_sender, sms_sender):
+    """CREATE/UPDATE/CANCEL/REMINDER/ROOM templates on both channels, en_US."""
+    made = {}
+    for type in NotificationType.values:
+        period = {"REMINDER": REMINDER_PERIOD, "ROOM": ROOM_PERIOD}.get(type)
+        made[(type, "EMAIL")] = template_create(
+            application=notifying,
+            type=type,
+            channel=Channel.EMAIL,
+            locale="en_US",
+            subject=f"{type}: {{{{title}}}}",
+            text_body=f"Hi {{{{firstName}}}}, {type} {{{{title}}}} at {{{{HH:mm}}}} {{{{roomUrl}}}}",
+            period=period,
+        )
+        made[(type, "SMS")] = template_create(
+            application=notifying,
+            type=type,
+            channel=Channel.SMS,
+            locale="en_US",
+            text_body=f"{type} {{{{title}}}} at {{{{HH:mm}}}} {{{{roomUrl}}}}",
+            period=period,
+        )
+    return made
+
+
+@pytest.fixture
+def schedule(notifying):
+    """schedule(**overrides) -> an appointment with one customer, through the real service."""
+
+    def _schedule(**overrides):
+        arguments = {
+            "application": notifying,
+            "organizer_id": "agent-1",
+            "start": START,
+            "duration": timedelta(minutes=30),
+            "timezone": "Europe/Berlin",
+            "title": "Mortgage advice",
+            "customer": CustomerDetails(
+                first_name="Bobby", last_name="Ewing", email=CUSTOMER_EMAIL, phone=CUSTOMER_PHONE
+            ),
+        }
+        arguments.update(overrides)
+        return appointment_schedule(**arguments)
+
+    return _schedule
+
+
+@pytest.fixture
+def hook_endpoint(notifying, webhook_receiver):
+    return webhook_endpoint_create(
+        application=notifying,
+        url=webhook_receiver.url(),
+        events=["CREATE", "UPDATE", "CANCEL", "REMINDER"],
+        secret="s" * 32,
+    )
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued Celery tasks in this process at once (the real-worker tests use real workers)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
