@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from appointments.console import confirm_action
+from core.errors import Conflict
 from notifications.dispatch import WORKER_LOST, WORKER_LOST_EXHAUSTED
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
 from notifications.outbox import deliveries_retry
@@ -158,7 +159,11 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
     def _retry(self, request, delivery: Delivery):
         # The action's queryset is already scoped; this guards the service call itself.
         console_principal(request, delivery.application)
-        return deliveries_retry(deliveries=[delivery])
+        summary = deliveries_retry(deliveries=[delivery])
+        if summary.skipped:
+            # Only a CANCEL carries what it sends; anything else needs the appointment.
+            raise Conflict("the appointment no longer exists: only its CANCEL could be sent")
+        return summary
 
 
 @admin.register(SmsOptOut)

@@ -198,6 +198,17 @@ def test_retry_asks_first_then_queues_only_the_failed_rows_of_the_supervisor(sup
     assert messages == ["Queued 2 failed delivery(ies) again."]
 
 
+def test_retry_of_a_deleted_appointments_update_is_reported(supervisor_client, application):
+    gone = AppointmentFactory(application=application, title="Gone")
+    failed = make_delivery(gone, recipient="carol@acme.example", status=DeliveryStatus.FAILED)
+    gone.delete()
+    _post_action(supervisor_client, DELIVERIES, "retry_failed", failed, confirm=True)
+    assert list(Delivery.objects.all()) == [failed]
+    assert [str(m) for m in supervisor_client.get(DELIVERIES).context["messages"]] == [
+        f"{failed}: the appointment no longer exists: only its CANCEL could be sent"
+    ]
+
+
 def test_retry_without_failed_rows_does_nothing(supervisor_client, world):
     count = Delivery.objects.count()
     response = _post_action(supervisor_client, DELIVERIES, "retry_failed", world.sent, world.their_failed)
