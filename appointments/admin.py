@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -20,7 +20,9 @@ from django.db.models import Count, Q, QuerySet
 from appointments import services
 from appointments.console import ServiceBackedAdmin, confirm_action
 from appointments.models import Appointment, InteractionState
-from notifications.models import NotificationType
+from core.errors import Conflict
+from notifications.models import Delivery, NotificationType
+from notifications.outbox import deliveries_matching, deliveries_resend
 from participants.models import Participant
 from tenants.admin_scoping import (
     TenantScopedAdmin,
@@ -161,12 +163,7 @@ class AppointmentChangeForm(forms.ModelForm):
 
 
 class ResendNotificationsForm(forms.Form):
-    """What the "resend notifications" action asks on its confirmation page.
-
-    The action arrives with the delivery pipeline (notifications.Delivery); see
-    docs/admin.md. Its confirmation page is confirm_action(..., form_class=ResendNotificationsForm),
-    which calls perform(appointment, type=...) with the chosen type.
-    """
+    """What the "resend notifications" action asks on its confirmation page: which type to send again."""
 
     type = forms.ChoiceField(
         label="Notification to send again",
@@ -220,7 +217,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "start"
     ordering = ["-start"]
     inlines = [ParticipantInline]
-    actions = ["activate_selected", "end_selected", "cancel_selected"]
+    actions = ["activate_selected", "resend_notifications", "end_selected", "cancel_selected"]
     readonly_fields = [
         "id",
         "application",
@@ -356,6 +353,36 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
             done="Activated {count} appointment(s).",
         )
 
+    @admin.action(description="Resend notifications of selected appointments", permissions=["change"])
+    def resend_notifications(self, request, queryset: QuerySet):
+        queued = []
+        response = confirm_action(
+            self,
+            request,
+            queryset,
+            action="resend_notifications",
+            title="Resend notifications",
+            question=(
+                "Send a notification of these appointments again? Every recipient it went to "
+                "(participants, webhook endpoints) gets it once more, rendered from the appointment as "
+                "it is now; the earlier deliveries stay in the delivery log as they are."
+            ),
+            button="Yes, send again",
+            perform=lambda appointment, type: queued.append(self._resend(request, appointment, type)),
+            done="Resent the notifications of {count} appointment(s).",
+            form_class=ResendNotificationsForm,
+        )
+        if queued:
+            messages.info(request, f"{sum(queued)} delivery(ies) queued; see the delivery log.")
+        return response
+
+    def _resend(self, request, appointment: Appointment, type: str) -> int:
+        console_principal(request, appointment.application)
+        latest = latest_deliveries(appointment, type=type)
+        if not latest:
+            raise Conflict(f"no {type} notification was ever queued for it: there is nothing to send again")
+        return deliveries_resend(deliveries=latest).queued
+
     @admin.action(description="End the interaction of selected appointments", permissions=["change"])
     def end_selected(self, request, queryset: QuerySet):
         return confirm_action(
@@ -391,3 +418,20 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         # The action's queryset is already scoped; asking again costs nothing and guards the service call.
         console_principal(request, appointment.application)
         return service(appointment=appointment)
+
+
+def latest_deliveries(appointment: Appointment, *, type: str) -> list[Delivery]:
+    """The newest delivery of `type` per recipient, channel and template of the appointment.
+
+    An appointment rescheduled twice has two UPDATE rows per recipient; sending
+    both again would deliver the same message twice, so only the newest of each
+    goes out again. REMINDER and ROOM rows of different templates (periods) stay apart.
+    """
+    rows = deliveries_matching(
+        application=appointment.application, appointment_ids=[appointment.pk], type=type
+    )
+    newest: dict[tuple, Delivery] = {}
+    for row in rows.order_by("appointment_version", "created_at", "id"):
+        key = (row.channel, row.participant_id, row.recipient, row.webhook_endpoint_id, row.template_id)
+        newest[key] = row
+    return list(newest.values())

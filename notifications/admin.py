@@ -434,3 +434,6 @@ class ApplicationConsoleAdmin(ApplicationAdmin):
 # tenants.admin registered the plain Applications admin; the console's adds the senders.
 admin.site.unregister(Application)
 admin.site.register(Application, ApplicationConsoleAdmin)
+
+# The delivery log and SMS opt-outs live in their own module; importing it registers them.
+from notifications import admin_deliveries  # noqa: E402, F401

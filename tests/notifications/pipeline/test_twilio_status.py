@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
-from tests.notifications.conftest import TWILIO_TOKEN
+from tests.providers import TWILIO_TOKEN
 from tests.notifications.pipeline.conftest import CUSTOMER_PHONE
 
 PATH = "/api/notifications/twilio/status"

@@ -1,0 +1,221 @@
+"""The console's delivery log and SMS opt-outs.
+
+The delivery log is an audit trail: nobody adds, edits or deletes its rows in
+the console. Its one action, "retry failed deliveries", writes no old row
+either: notifications.outbox.deliveries_retry queues a fresh row per FAILED one,
+so the log keeps what happened. Opt-outs are removed only through
+notifications.sending.sms_opt_in.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from appointments.console import confirm_action
+from core.errors import Conflict
+from notifications.dispatch import WORKER_LOST, WORKER_LOST_EXHAUSTED
+from notifications.models import Delivery, DeliveryStatus, SmsOptOut
+from notifications.outbox import deliveries_retry
+from notifications.sending import sms_opt_in
+from tenants.admin_scoping import TenantScopedAdmin, console_principal
+
+LAST_ERROR_LENGTH = 80
+
+# What the reconciler writes on an email or SMS whose worker died mid-send: it
+# may or may not have reached the person, so it was failed rather than sent twice.
+LOST_WORKER_ERRORS = (WORKER_LOST, WORKER_LOST_EXHAUSTED)
+
+
+class FailureFilter(admin.SimpleListFilter):
+    """Tells apart failures a supervisor should look at before retrying: a lost worker may have sent."""
+
+    title = "failure"
+    parameter_name = "failure"
+    LOST, PROVIDER = "lost-worker", "provider"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.LOST, "Worker lost mid-send (may have been sent)"),
+            (self.PROVIDER, "Refused or unreachable provider"),
+        ]
+
+    def queryset(self, request, queryset):
+        failed = queryset.filter(status=DeliveryStatus.FAILED)
+        if self.value() == self.LOST:
+            return failed.filter(last_error__in=LOST_WORKER_ERRORS)
+        if self.value() == self.PROVIDER:
+            return failed.exclude(last_error__in=LOST_WORKER_ERRORS)
+        return queryset
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
+    list_display = [
+        "appointment",
+        "type",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "due_at",
+        "sent_at",
+        "last_error_short",
+        "provider_status",
+        "application",
+    ]
+    list_display_links = ["type"]
+    list_filter = ["status", FailureFilter, "type", "channel", "application"]
+    list_select_related = ["application"]
+    search_fields = ["recipient", "appointment_id"]
+    date_hierarchy = "due_at"
+    ordering = ["-due_at", "id"]
+    actions = ["retry_failed"]
+    # The snapshot of a CANCEL holds the rendered message: shown, as everything else, read-only.
+    fields = [
+        "id",
+        "application",
+        "appointment_id",
+        "appointment_version",
+        "type",
+        "channel",
+        "recipient",
+        "participant_id",
+        "locale",
+        "template",
+        "webhook_endpoint",
+        "status",
+        "due_at",
+        "attempts",
+        "max_attempts",
+        "sent_at",
+        "last_error",
+        "cancel_reason",
+        "provider_message_id",
+        "provider_status",
+        "snapshot",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="appointment", ordering="appointment_id")
+    def appointment(self, delivery: Delivery) -> str:
+        # By value: the appointment may be gone (its CANCEL outlives it); the link then says so.
+        url = reverse("admin:appointments_appointment_change", args=[delivery.appointment_id])
+        return format_html('<a href="{}">{}</a>', url, delivery.appointment_id)
+
+    @admin.display(description="last error", ordering="last_error")
+    def last_error_short(self, delivery: Delivery) -> str:
+        if not delivery.last_error:
+            return ""
+        return format_html(
+            '<span title="{}">{}</span>',
+            delivery.last_error,
+            Truncator(delivery.last_error).chars(LAST_ERROR_LENGTH),
+        )
+
+    # Supervisors hold only the view permission on deliveries (tenants/supervisors.py):
+    # retrying rewrites no row of the log, it adds fresh ones, so viewing the log is enough.
+    @admin.action(description="Retry failed deliveries", permissions=["view"])
+    def retry_failed(self, request, queryset: QuerySet):
+        failed = queryset.filter(status=DeliveryStatus.FAILED)
+        if not failed.exists():
+            messages.warning(request, "None of the selected deliveries failed: nothing to retry.")
+            return None
+        lost = failed.filter(last_error__in=LOST_WORKER_ERRORS).count()
+        question = (
+            "Send these failed deliveries again? Each is queued as a new delivery, due now; "
+            "the failed ones stay in the log as they are. Selected deliveries that did not fail "
+            "are left alone."
+        )
+        if lost:
+            question += (
+                f" {lost} of them failed because their worker was lost while sending: "
+                "the person may already have it and would receive it twice."
+            )
+        return confirm_action(
+            self,
+            request,
+            failed,
+            action="retry_failed",
+            title="Retry failed deliveries",
+            question=question,
+            button="Yes, send them again",
+            perform=lambda delivery: self._retry(request, delivery),
+            done="Queued {count} failed delivery(ies) again.",
+        )
+
+    def _retry(self, request, delivery: Delivery):
+        # The action's queryset is already scoped; this guards the service call itself.
+        console_principal(request, delivery.application)
+        summary = deliveries_retry(deliveries=[delivery])
+        if summary.skipped:
+            # Only a CANCEL carries what it sends; anything else needs the appointment.
+            raise Conflict("the appointment no longer exists: only its CANCEL could be sent")
+        return summary
+
+
+@admin.register(SmsOptOut)
+class SmsOptOutAdmin(TenantScopedAdmin, admin.ModelAdmin):
+    """Numbers that answered STOP. Opting back in removes the row through sms_opt_in."""
+
+    list_display = ["phone", "reason", "created_at", "application"]
+    list_filter = ["application"]
+    list_select_related = ["application"]
+    search_fields = ["phone"]
+    date_hierarchy = "created_at"
+    fields = ["phone", "reason", "application", "created_at"]
+    readonly_fields = fields
+    actions = ["opt_back_in"]
+
+    def has_add_permission(self, request) -> bool:
+        # Opt-outs come from the person (a STOP reply reported by Twilio), never from the console.
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # "Opt back in" replaces "delete selected": same effect, said as what it means.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # Opting back in deletes the opt-out row: it needs the delete permission on SMS opt-outs.
+    @admin.action(description="Opt back in (the person asked for SMS again)", permissions=["delete"])
+    def opt_back_in(self, request, queryset: QuerySet):
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            action="opt_back_in",
+            title="Opt numbers back in",
+            question=(
+                "Send SMS to these numbers again? Do this only when the person asked for it "
+                "(for example by answering START)."
+            ),
+            button="Yes, opt them back in",
+            perform=lambda opt_out: self.delete_model(request, opt_out),
+            done="Opted {count} number(s) back in.",
+        )
+
+    def delete_model(self, request, obj: SmsOptOut) -> None:
+        # The page's Delete button means the same as the action.
+        self.ensure_in_scope(request, obj)
+        console_principal(request, obj.application)
+        sms_opt_in(application=obj.application, phone=obj.phone)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for opt_out in queryset:
+            self.delete_model(request, opt_out)
