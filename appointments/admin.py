@@ -21,8 +21,8 @@ from appointments import services
 from appointments.console import ServiceBackedAdmin, confirm_action
 from appointments.models import Appointment, InteractionState
 from core.errors import Conflict
-from notifications.models import Delivery, NotificationType
-from notifications.outbox import deliveries_matching, deliveries_resend
+from notifications.models import NotificationType
+from notifications.outbox import deliveries_latest, deliveries_resend
 from participants.models import Participant
 from tenants.admin_scoping import (
     TenantScopedAdmin,
@@ -378,7 +378,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
 
     def _resend(self, request, appointment: Appointment, type: str) -> int:
         console_principal(request, appointment.application)
-        latest = latest_deliveries(appointment, type=type)
+        latest = deliveries_latest(appointment=appointment, type=type)
         if not latest:
             raise Conflict(f"no {type} notification was ever queued for it: there is nothing to send again")
         return deliveries_resend(deliveries=latest).queued
@@ -418,20 +418,3 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         # The action's queryset is already scoped; asking again costs nothing and guards the service call.
         console_principal(request, appointment.application)
         return service(appointment=appointment)
-
-
-def latest_deliveries(appointment: Appointment, *, type: str) -> list[Delivery]:
-    """The newest delivery of `type` per recipient, channel and template of the appointment.
-
-    An appointment rescheduled twice has two UPDATE rows per recipient; sending
-    both again would deliver the same message twice, so only the newest of each
-    goes out again. REMINDER and ROOM rows of different templates (periods) stay apart.
-    """
-    rows = deliveries_matching(
-        application=appointment.application, appointment_ids=[appointment.pk], type=type
-    )
-    newest: dict[tuple, Delivery] = {}
-    for row in rows.order_by("appointment_version", "created_at", "id"):
-        key = (row.channel, row.participant_id, row.recipient, row.webhook_endpoint_id, row.template_id)
-        newest[key] = row
-    return list(newest.values())

@@ -452,3 +452,20 @@ def _copy(delivery: Delivery, *, due_at, version: int) -> Delivery:
         appointment_version=version,
         snapshot=delivery.snapshot,
     )
+
+
+def deliveries_latest(*, appointment, type: str) -> list[Delivery]:
+    """The newest delivery of `type` per recipient, channel and template of the appointment.
+
+    An appointment rescheduled twice has two UPDATE rows per recipient; sending
+    both again would deliver the same message twice, so only the newest of each
+    goes out again. REMINDER and ROOM rows of different templates (periods) stay apart.
+    """
+    rows = deliveries_matching(
+        application=appointment.application, appointment_ids=[appointment.pk], type=type
+    )
+    newest: dict[tuple, Delivery] = {}
+    for row in rows.order_by("appointment_version", "created_at", "id"):
+        key = (row.channel, row.participant_id, row.recipient, row.webhook_endpoint_id, row.template_id)
+        newest[key] = row
+    return list(newest.values())

@@ -199,7 +199,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Mail, SMS and links --------------------------------------------------
@@ -319,7 +318,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_int("CELERY_BROKER_POLLING_MS", 100) / 1000
 # A queue name of its own lets several deployments (or test runs) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
-# Declared here once (this replaces the empty schedule above); DatabaseScheduler
+# Declared here once; DatabaseScheduler
 # copies it into django-celery-beat's tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch": {

@@ -19,8 +19,8 @@ from urllib.parse import quote
 from django.core.management import call_command
 from django.db import connections
 
-from tests.notifications.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.notifications.fakes import SmtpSink
+from tests.providers import TWILIO_SID, TWILIO_TOKEN
 
 PROJECT = Path(__file__).resolve().parents[3]
 

@@ -6,8 +6,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
-from tests.providers import TWILIO_TOKEN
 from tests.notifications.pipeline.conftest import CUSTOMER_PHONE
+from tests.providers import TWILIO_TOKEN
 
 PATH = "/api/notifications/twilio/status"
 pytestmark = pytest.mark.usefixtures("now")
