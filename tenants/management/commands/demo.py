@@ -1,8 +1,10 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from tenants.models import Application
 from tenants.roles import Role
@@ -26,6 +28,7 @@ class Command(BaseCommand):
             application = application_create(
                 name=DEMO_NAME, organization_id=DEMO_ORG, notifications_active=True
             )
+            _seed_notifications(application)
         password = self._ensure_admin()
         tokens = {
             role: token_mint(
@@ -51,6 +54,9 @@ class Command(BaseCommand):
             f' "duration": "PT30M", "timezone": "Europe/Berlin", "title": "Demo call"}}\'',
             f"  curl -s -H 'Authorization: Bearer {tokens[Role.AGENT]}' {base}/api/appointments/",
             "",
+            "Bookings with a customer email or phone send notifications; with no EMAIL_HOST or",
+            "Twilio credentials they are printed in var/log/worker.log.",
+            "",
             f"Admin console: {base}/admin/  user 'admin'"
             + (f", password '{password}'" if password else " (password unchanged)"),
             f"API docs:      {base}/api/docs/",
@@ -65,3 +71,56 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(9)
         user_model.objects.create_superuser("admin", "admin@localhost", password)
         return password
+
+
+def _seed_notifications(application: Application) -> None:
+    """Development only: verified senders and a few templates, so bookings notify at once.
+
+    With no EMAIL_HOST and no Twilio credentials the messages land in the worker's log.
+    """
+    from notifications.models import Channel, ChannelSender, NotificationType
+    from notifications.services import template_create
+
+    now = timezone.now()
+    ChannelSender.objects.create(
+        application=application,
+        channel=Channel.EMAIL,
+        domain="demo.localhost",
+        from_name="Demo Appointments",
+        verified_at=now,
+        verified_with="demo seed",
+    )
+    ChannelSender.objects.create(
+        application=application,
+        channel=Channel.SMS,
+        from_number="+15005550006",
+        verified_at=now,
+        verified_with="demo seed",
+    )
+    greeting = "Dear {{firstName}},\n\n"
+    when = "{{EEEE dd MMMM yyyy}} at {{time24}} ({{zone}})"
+    emails = {
+        NotificationType.CREATE: (
+            "Your video appointment: {{title}}",
+            f"your video call is booked for {when}.",
+        ),
+        NotificationType.UPDATE: ("Changed: {{title}}", f"your video call now takes place on {when}."),
+        NotificationType.CANCEL: ("Cancelled: {{title}}", f"your video call of {when} is cancelled."),
+    }
+    for type_, (subject, sentence) in emails.items():
+        template_create(
+            application=application,
+            type=type_,
+            channel=Channel.EMAIL,
+            locale="en_US",
+            subject=subject,
+            text_body=f"{greeting}{sentence}\n\nJoin: {{{{roomUrl}}}}\nCalendar: {{{{icsUrl}}}}",
+        )
+    template_create(
+        application=application,
+        type=NotificationType.REMINDER,
+        channel=Channel.SMS,
+        locale="en_US",
+        text_body=f"Reminder: your video call {{{{title}}}} starts {when}. {{{{roomUrl}}}}",
+        period=timedelta(hours=1),
+    )
