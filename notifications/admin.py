@@ -57,6 +57,38 @@ def _not_found(model_admin, request, object_id):
 # --- templates -----------------------------------------------------------------------
 
 
+class ServiceCrudAdmin(ServiceBackedAdmin, TenantScopedAdmin):
+    """Create, change and delete rows only through the app's services, never a bare save.
+
+    Subclasses name the services (`service_create`, `service_update`,
+    `service_delete`) and the values a form hands them (`service_values`).
+    """
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        self.ensure_in_scope(request, obj)
+        console_principal(request, obj.application)
+        values = self.service_values(form)
+        with self.refusals_as_form_errors():
+            if change:
+                # Compare with the stored row: the form already wrote its values onto `obj`, unchecked.
+                current = type(obj).objects.get(pk=obj.pk)
+                changed = {name: value for name, value in values.items() if getattr(current, name) != value}
+                if changed:
+                    self.service_update(current, **changed)
+            else:
+                created = self.service_create(application=obj.application, **values)
+                obj.pk = created.pk
+                obj._state.adding = False
+
+    def delete_model(self, request, obj) -> None:
+        self.ensure_in_scope(request, obj)
+        self.service_delete(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for row in queryset:
+            self.delete_model(request, row)
+
+
 class NotificationTemplateForm(forms.ModelForm):
     locale = forms.ChoiceField(choices=lambda: [(locale, locale) for locale in rendering.supported_locales()])
 
@@ -108,7 +140,7 @@ class TestSendForm(forms.Form):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
+class NotificationTemplateAdmin(ServiceCrudAdmin, admin.ModelAdmin):
     form = NotificationTemplateForm
     change_form_template = "admin/notifications/notificationtemplate/change_form.html"
     list_display = ["__str__", "type", "channel", "locale", "period", "active", "application", "updated_at"]
@@ -123,31 +155,18 @@ class NotificationTemplateAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.Mod
         # A template belongs to its application for good: copy it to move it.
         return [*readonly, "application"] if obj is not None else readonly
 
-    def save_model(self, request, obj: NotificationTemplate, form, change: bool) -> None:
-        self.ensure_in_scope(request, obj)
-        console_principal(request, obj.application)
-        values = {
-            name: form.cleaned_data[name] for name in services.TEMPLATE_FIELDS if name in form.cleaned_data
-        }
-        with self.refusals_as_form_errors():
-            if change:
-                # A fresh row: the form already wrote its values onto `obj`, unchecked.
-                current = NotificationTemplate.objects.get(pk=obj.pk)
-                changed = {name: value for name, value in values.items() if getattr(current, name) != value}
-                if changed:
-                    services.template_update(template=current, **changed)
-            else:
-                created = services.template_create(application=obj.application, **values)
-                obj.pk = created.pk
-                obj._state.adding = False
+    def service_values(self, form) -> dict:
+        data = form.cleaned_data
+        return {name: data[name] for name in services.TEMPLATE_FIELDS if name in data}
 
-    def delete_model(self, request, obj: NotificationTemplate) -> None:
-        self.ensure_in_scope(request, obj)
+    def service_create(self, *, application, **values) -> NotificationTemplate:
+        return services.template_create(application=application, **values)
+
+    def service_update(self, obj: NotificationTemplate, **changed) -> None:
+        services.template_update(template=obj, **changed)
+
+    def service_delete(self, obj: NotificationTemplate) -> None:
         services.template_delete(template=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for template in queryset:
-            self.delete_model(request, template)
 
     def get_urls(self):
         app_label, model_name = self.opts.app_label, self.opts.model_name
@@ -288,7 +307,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
+class WebhookEndpointAdmin(ServiceCrudAdmin, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ["url", "event_list", "active", "application", "updated_at"]
     list_filter = ["active", "application"]
@@ -313,31 +332,21 @@ class WebhookEndpointAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdm
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "application"] if obj is not None else readonly
 
-    def save_model(self, request, obj: WebhookEndpoint, form, change: bool) -> None:
-        self.ensure_in_scope(request, obj)
-        console_principal(request, obj.application)
+    def service_values(self, form) -> dict:
         data = form.cleaned_data
         values = {"url": data["url"], "events": list(data["events"]), "active": data["active"]}
         if data.get("new_secret"):
             values["secret"] = data["new_secret"]
-        with self.refusals_as_form_errors():
-            if change:
-                current = WebhookEndpoint.objects.get(pk=obj.pk)
-                changed = {name: value for name, value in values.items() if getattr(current, name) != value}
-                if changed:
-                    services.webhook_endpoint_update(endpoint=current, **changed)
-            else:
-                created = services.webhook_endpoint_create(application=obj.application, **values)
-                obj.pk = created.pk
-                obj._state.adding = False
+        return values
 
-    def delete_model(self, request, obj: WebhookEndpoint) -> None:
-        self.ensure_in_scope(request, obj)
+    def service_create(self, *, application, **values) -> WebhookEndpoint:
+        return services.webhook_endpoint_create(application=application, **values)
+
+    def service_update(self, obj: WebhookEndpoint, **changed) -> None:
+        services.webhook_endpoint_update(endpoint=obj, **changed)
+
+    def service_delete(self, obj: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(endpoint=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for endpoint in queryset:
-            self.delete_model(request, endpoint)
 
 
 # --- senders ---------------------------------------------------------------------------
