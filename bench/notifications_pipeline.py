@@ -76,7 +76,9 @@ def main() -> None:
         children.append(_start(env, logs / f"worker-{n}.log", [
             "worker", "--pool", "threads", "--concurrency", str(args.concurrency),
             "--hostname", f"bench{n}@%h",
-            "--queues", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
+            # The send queue and the ticks' own queue (config/settings/base.py).
+            "--queues", f"{env['CELERY_TASK_DEFAULT_QUEUE']},{env['CELERY_TASK_DEFAULT_QUEUE']}-dispatch",
+            "--without-gossip", "--without-mingle",
             "--loglevel", "WARNING",
         ]))  # fmt: skip
     workers = list(children)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -318,6 +319,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_int("CELERY_BROKER_POLLING_MS", 100) / 1000
 # A queue name of its own lets several deployments (or test runs) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Ticks get a queue of their own, which every worker also consumes (a worker started
+# without -Q serves all CELERY_TASK_QUEUES): a tick never waits behind a backlog of sends.
+NOTIFICATIONS_DISPATCH_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-dispatch"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(NOTIFICATIONS_DISPATCH_QUEUE))
+CELERY_TASK_ROUTES = {"notifications.dispatch_tick": {"queue": NOTIFICATIONS_DISPATCH_QUEUE}}
 # Declared here once; DatabaseScheduler
 # copies it into django-celery-beat's tables when beat starts.
 CELERY_BEAT_SCHEDULE = {

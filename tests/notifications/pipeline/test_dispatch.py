@@ -68,3 +68,15 @@ def test_dispatch_command_sends_everything_due_and_prints_a_summary(
     # CREATE/REMINDER/ROOM on email go out; the first SMS meets the 503 and is retried later.
     assert out.getvalue().strip() == "sent 5, retried 1, failed 0, cancelled 0"
     assert Delivery.objects.filter(appointment_id=appointment.pk, status="PENDING").count() == 1
+
+
+def test_ticks_have_a_queue_of_their_own_that_every_worker_serves(settings):
+    from config.celery import app
+
+    def queue_of(task_name: str) -> str:
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    assert queue_of("notifications.dispatch_tick") == settings.NOTIFICATIONS_DISPATCH_QUEUE
+    assert queue_of("notifications.send") == settings.CELERY_TASK_DEFAULT_QUEUE
+    # A worker started without -Q consumes every declared queue, so it takes ticks too.
+    assert set(app.amqp.queues) == {settings.CELERY_TASK_DEFAULT_QUEUE, settings.NOTIFICATIONS_DISPATCH_QUEUE}
