@@ -20,9 +20,8 @@ from django.db.models import Count, Q, QuerySet
 from appointments import services
 from appointments.console import ServiceBackedAdmin, confirm_action
 from appointments.models import Appointment, InteractionState
-from core.errors import Conflict
 from notifications.models import NotificationType
-from notifications.outbox import deliveries_latest, deliveries_resend
+from notifications.outbox import appointment_notifications_resend
 from participants.models import Participant
 from tenants.admin_scoping import (
     TenantScopedAdmin,
@@ -378,10 +377,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
 
     def _resend(self, request, appointment: Appointment, type: str) -> int:
         console_principal(request, appointment.application)
-        latest = deliveries_latest(appointment=appointment, type=type)
-        if not latest:
-            raise Conflict(f"no {type} notification was ever queued for it: there is nothing to send again")
-        return deliveries_resend(deliveries=latest).queued
+        return appointment_notifications_resend(appointment=appointment, type=type)
 
     @admin.action(description="End the interaction of selected appointments", permissions=["change"])
     def end_selected(self, request, queryset: QuerySet):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import Conflict
 from notifications import composition
 from notifications.backends.webhook import encode_body
 from notifications.models import (
@@ -469,3 +470,11 @@ def deliveries_latest(*, appointment, type: str) -> list[Delivery]:
         key = (row.channel, row.participant_id, row.recipient, row.webhook_endpoint_id, row.template_id)
         newest[key] = row
     return list(newest.values())
+
+
+def appointment_notifications_resend(*, appointment, type: str) -> int:
+    """Queue the newest delivery of `type` per recipient again; returns how many were queued."""
+    latest = deliveries_latest(appointment=appointment, type=type)
+    if not latest:
+        raise Conflict(f"no {type} notification was ever queued for it: there is nothing to send again")
+    return deliveries_resend(deliveries=latest).queued

@@ -6,6 +6,7 @@ It talks to one provider and classifies every failure as retryable or
 permanent, so that the delivery pipeline knows whether to try again.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +77,11 @@ class WebhookMessage:
     headers: dict[str, str] = field(default_factory=dict)  # the appointment's notificationHeaders
 
 
-class BaseBackend:
-    def send(self, message) -> SendResult:
-        raise NotImplementedError
+class BaseBackend(ABC):
+    """One channel's provider: sends a message or raises DeliveryError(permanent=...)."""
+
+    @abstractmethod
+    def send(self, message) -> SendResult: ...
 
 
 def get_backend(channel: str) -> BaseBackend:
