@@ -7,12 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from calendars.google import event_template_url
 from calendars.ics import CalendarEvent, build_ics
 from calendars.selectors import appointment_get_for_calendar
+from core.api.renderers import ORJSONRenderer
 from core.api.schema import error_responses
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -47,7 +47,7 @@ class PublicCalendarApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [ORJSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
 
     def calendar_event(self, appointment_id: str) -> CalendarEvent:

@@ -125,8 +125,9 @@ def console_principal(request: HttpRequest, application: Application) -> Princip
     return Principal(
         user_id=f"admin:{request.user.get_username()}",
         roles=frozenset({Role.SUPERVISOR, Role.ADMIN}),
-        application=application,
+        application_id=application.pk,
         organization_id=application.organization_id,
+        known_application=application,
     )
 
 

@@ -5,8 +5,8 @@ import uuid
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from tenants.models import Application
 from tenants.principal import Principal
+from tenants.selectors import application_organization_id
 
 
 class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
@@ -18,7 +18,7 @@ class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
         user_id = validated_token.get("user_id")
         if not user_id:
             raise AuthenticationFailed("Token has no user_id claim.", code="token_not_valid")
-        application = self._application(validated_token.get("application_id"))
+        application_id, organization_id = self._application(validated_token.get("application_id"))
         roles = validated_token.get("roles") or []
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise AuthenticationFailed("Token roles must be a list of strings.", code="token_not_valid")
@@ -26,13 +26,14 @@ class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
         return Principal(
             user_id=str(user_id),
             roles=frozenset(roles),
-            application=application,
-            organization_id=str(validated_token.get("organization_id") or application.organization_id),
+            application_id=application_id,
+            organization_id=str(validated_token.get("organization_id") or organization_id),
             conference_id=str(conference_id) if conference_id else None,
         )
 
     @staticmethod
-    def _application(application_id) -> Application:
+    def _application(application_id) -> tuple[uuid.UUID, str]:
+        """The application's id and organization; an application we do not know fails the token."""
         if not application_id:
             raise AuthenticationFailed("Token has no application_id claim.", code="token_not_valid")
         try:
@@ -41,8 +42,8 @@ class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
             raise AuthenticationFailed(
                 "Token application_id is not a UUID.", code="token_not_valid"
             ) from None
-        application = Application.objects.filter(pk=key).first()
-        if application is None:
+        organization_id = application_organization_id(application_id=key)
+        if organization_id is None:
             # Never trust role or tenant claims for an application we do not know.
             raise AuthenticationFailed("Token names an unknown application.", code="token_not_valid")
-        return application
+        return key, organization_id

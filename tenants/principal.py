@@ -1,4 +1,8 @@
+import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from tenants.models import Application
 from tenants.roles import Role
@@ -6,21 +10,31 @@ from tenants.roles import Role
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller of an API request, read from a verified JWT (CONTRACT.md section 2)."""
+    """The caller of an API request, read from a verified JWT (CONTRACT.md section 2).
+
+    Most operations need only the application's id, which the token carries; the
+    Application row itself is read the first time an operation asks for it.
+    """
 
     user_id: str
     roles: frozenset[str]
-    application: Application = field(repr=False, compare=False)
+    application_id: uuid.UUID
     organization_id: str
     conference_id: str | None = None
+    known_application: Application | None = field(default=None, repr=False, compare=False)
 
     # DRF and Django ask these of request.user.
     is_authenticated = True
     is_anonymous = False
 
-    @property
-    def application_id(self):
-        return self.application.pk
+    @cached_property
+    def application(self) -> Application:
+        if self.known_application is not None:
+            return self.known_application
+        application = Application.objects.filter(pk=self.application_id).first()
+        if application is None:  # deleted since the token was checked
+            raise AuthenticationFailed("Token names an unknown application.", code="token_not_valid")
+        return application
 
     @property
     def pk(self) -> str:

@@ -3,10 +3,17 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tenants.selectors import known_applications_clear
 from tenants.services import application_create, token_mint
 
 # Loopback SMTP server, Twilio fake, webhook receiver and verified senders.
 pytest_plugins = ["tests.providers"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_applications():
+    """Each test starts with a web process that knows no application yet."""
+    known_applications_clear()
 
 
 @pytest.fixture

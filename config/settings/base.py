@@ -130,7 +130,7 @@ SILENCED_SYSTEM_CHECKS = [
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.PrincipalJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsAuthenticatedPrincipal"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -169,6 +169,10 @@ if JWT_ALGORITHM == "RS256" and not SIMPLE_JWT["VERIFYING_KEY"]:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+# How long a web process trusts that a token's application exists (and its
+# organization) before asking the database again; 0 asks on every request.
+APPLICATION_CACHE_SECONDS = env_int("APPLICATION_CACHE_SECONDS", 30)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Appointments API",
