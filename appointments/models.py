@@ -59,6 +59,8 @@ class Appointment(TenantOwnedModel):
             models.Index(fields=["application", "start"], name="appt_app_start_idx"),
             models.Index(fields=["application", "organizer_id", "start"], name="appt_app_organizer_idx"),
             models.Index(fields=["end"], name="appt_end_idx"),
+            # The longest appointment of an application bounds the overlap search.
+            models.Index(fields=["application", "duration"], name="appt_app_duration_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -71,6 +73,19 @@ class Appointment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.title or f"Appointment {self.pk}"
+
+    @property
+    def participant_rows(self) -> list:
+        """Its participants, in the order responses list them.
+
+        A page of appointments has the few columns a page shows prefetched into
+        `page_participants` (appointments.selectors.appointment_list); anything else
+        reads the `participants` relation, prefetched or not.
+        """
+        page_participants = self.__dict__.get("page_participants")
+        if page_participants is not None:
+            return page_participants
+        return list(self.participants.all())
 
     @property
     def is_activated(self) -> bool:

@@ -6,7 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from appointments.models import Appointment, InteractionState
@@ -15,6 +24,17 @@ from participants.models import Participant, ParticipantType
 from tenants.models import Application
 from tenants.principal import Principal
 from tenants.roles import Role
+
+# Participants in the order responses list them.
+_PARTICIPANTS = Prefetch("participants", queryset=Participant.objects.order_by("created_at", "id"))
+# A page shows only these columns of them; see Appointment.participant_rows.
+_PAGE_PARTICIPANTS = Prefetch(
+    "participants",
+    queryset=Participant.objects.order_by("created_at", "id").only(
+        "appointment_id", "participant_id", "state", "type"
+    ),
+    to_attr="page_participants",
+)
 
 # Roles that reach every appointment of their application.
 _APPLICATION_WIDE = {Role.SUPERVISOR, Role.CLIENT_SERVICE}
@@ -38,22 +58,23 @@ def acting_roles(principal: Principal, roles: Iterable[str] | None) -> set[str]:
     return held if roles is None else held & set(roles)
 
 
-def _access_filter(principal: Principal, roles: set[str]) -> Q:
+def _reaches(principal: Principal, roles: set[str], appointment: Appointment) -> bool:
+    """Whether a caller acting in `roles` reaches this appointment of its own application.
+
+    Supervisors and client services reach them all; an agent those it organizes or
+    takes part in as an agent; a customer the one its token names.
+    """
     if roles & _APPLICATION_WIDE:
-        return Q()
-    access = Q(pk__in=[])
-    if Role.AGENT in roles:
-        takes_part = Exists(
-            Participant.objects.filter(
-                appointment=OuterRef("pk"), participant_id=principal.user_id, type=ParticipantType.AGENT
-            )
+        return True
+    if Role.AGENT in roles and (
+        appointment.organizer_id == principal.user_id
+        or any(
+            p.type == ParticipantType.AGENT and p.participant_id == principal.user_id
+            for p in appointment.participants.all()
         )
-        access |= Q(organizer_id=principal.user_id) | Q(takes_part)
-    if Role.CUSTOMER in roles:
-        conference = _as_uuid(principal.conference_id)
-        if conference is not None:
-            access |= Q(pk=conference)
-    return access
+    ):
+        return True
+    return Role.CUSTOMER in roles and _as_uuid(principal.conference_id) == appointment.pk
 
 
 def _as_uuid(value) -> uuid.UUID | None:
@@ -63,30 +84,25 @@ def _as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def appointments_for(principal: Principal, roles: Iterable[str] | None = None) -> QuerySet:
-    """Every appointment the caller may reach, acting in `roles`."""
-    acting = acting_roles(principal, roles)
-    return Appointment.objects.for_principal(principal).filter(_access_filter(principal, acting))
-
-
 def appointment_get(
     *, principal: Principal, appointment_id, roles: Iterable[str] | None = None
 ) -> Appointment:
-    """One appointment the caller may reach; anything else (another tenant's too) is not found."""
+    """One appointment the caller may reach, its participants loaded; anything else is not found.
+
+    Two queries: the appointment (scoped to the caller's application, so another
+    tenant's is not found) and its participants, which decide an agent's reach and
+    are what every response shows.
+    """
     key = _as_uuid(appointment_id)
     appointment = None
     if key is not None:
-        appointment = (
-            appointments_for(principal, roles)
-            .filter(pk=key)
-            .prefetch_related(
-                Prefetch("participants", queryset=Participant.objects.order_by("created_at", "id"))
-            )
-            .first()
-        )
-    if appointment is None:
-        raise NotFound(f"appointment {appointment_id} not found")
-    return appointment
+        found = Appointment.objects.for_principal(principal).filter(pk=key).order_by()[:1]
+        appointment = next(iter(found), None)
+    if appointment is not None:
+        prefetch_related_objects([appointment], _PARTICIPANTS)
+        if _reaches(principal, acting_roles(principal, roles), appointment):
+            return appointment
+    raise NotFound(f"appointment {appointment_id} not found")
 
 
 def appointment_lock(*, appointment: Appointment) -> Appointment:
@@ -134,10 +150,12 @@ class AppointmentPage:
 
 
 def appointment_list(*, principal: Principal, filters: AppointmentFilters) -> AppointmentPage:
-    """One page of the caller's appointments; a constant number of queries whatever its size.
+    """One page of the caller's appointments in at most three queries, whatever the page or data size.
 
     Supervisors see the whole application (narrowed by `organizer_ids` if given);
     everyone else sees only the appointments they organize, as the document says.
+    The page and its participants come first; the matches are counted only when
+    the page does not already show that it holds them all.
     """
     queryset = Appointment.objects.for_principal(principal)
     if principal.has_role(Role.SUPERVISOR):
@@ -149,17 +167,18 @@ def appointment_list(*, principal: Principal, filters: AppointmentFilters) -> Ap
         queryset = queryset.filter(duration__in=filters.durations)
     if filters.range_start is not None:
         queryset = queryset.filter(start__gte=filters.range_start, start__lt=filters.range_end)
-    total = queryset.count()
-    if total == 0:
-        raise NotFound("no appointments found matching the criteria")
     order = SORT_FIELDS[filters.sort_field]
     prefix = "-" if filters.sort_order == "desc" else ""
     offset = (filters.page_number - 1) * filters.page_size
     items = list(
-        queryset.order_by(f"{prefix}{order}", f"{prefix}id").prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.order_by("created_at", "id"))
-        )[offset : offset + filters.page_size]
+        queryset.order_by(f"{prefix}{order}", f"{prefix}id").prefetch_related(_PAGE_PARTICIPANTS)[
+            offset : offset + filters.page_size
+        ]
     )
+    holds_all = offset == 0 and len(items) < filters.page_size
+    total = len(items) if holds_all else queryset.count()
+    if total == 0:
+        raise NotFound("no appointments found matching the criteria")
     return AppointmentPage(
         items=items, total=total, page_count=math.ceil(total / filters.page_size), filters=filters
     )
@@ -192,10 +211,22 @@ def appointment_overlap_count(
 
     Half-open intervals: an appointment ending exactly at `start`, or starting
     exactly at its end, does not overlap.
+
+    An appointment ends `duration` after it starts (the services keep it so), so
+    one that ends after `start` began less than the application's longest duration
+    before it: that bound (read from the (application, duration) index) turns a scan
+    of the whole history before the window into a short range of (application, start).
     """
+    longest = (
+        Appointment.objects.filter(application_id=application_id).order_by("-duration").values("duration")[:1]
+    )
+    earliest = ExpressionWrapper(Value(start) - Subquery(longest), output_field=DateTimeField())
     return (
         Appointment.objects.filter(
-            _tenant_filter(application_id, organization_id), start__lt=start + duration, end__gt=start
+            _tenant_filter(application_id, organization_id),
+            start__gt=earliest,
+            start__lt=start + duration,
+            end__gt=start,
         )
         .exclude(interaction_state=InteractionState.COMPLETE)
         .count()

@@ -198,18 +198,44 @@ def test_bad_parameters_are_named(application, params, field):
     assert field in response.json()["fields"]
 
 
-@pytest.mark.parametrize("page_size", [1, 100])
-def test_a_page_costs_the_same_queries_whatever_its_size(
-    application, django_assert_max_num_queries, page_size
+@pytest.mark.parametrize(("stored", "page_size"), [(30, 1), (30, 25), (120, 25), (120, 100)])
+def test_a_page_costs_the_same_queries_whatever_its_size_or_the_datas(
+    application, django_assert_max_num_queries, stored, page_size
 ):
-    for minutes in range(100):
-        appointment = make(application, "agent-1", minutes=minutes)
+    for minutes in range(stored):
+        appointment = make(application, f"agent-{minutes % 3}", minutes=minutes)
         CustomerFactory(appointment=appointment)
     client = client_with("ROLE_SUPERVISOR", application=application, user_id="boss")
+    client.get("/api/appointments/", {"pageSize": 1})  # this process now knows the token's application
 
-    # The token's application, the count, the page, its participants.
-    with django_assert_max_num_queries(4):
+    # The page, its participants, the count.
+    with django_assert_max_num_queries(3):
         response = client.get("/api/appointments/", {"pageSize": page_size})
 
     assert len(response.json()["content"]) == page_size
+    assert response.json()["total"] == stored
     assert all(len(item["participantIds"]) == 2 for item in response.json()["content"])
+
+
+def test_a_first_page_that_holds_every_match_is_not_counted_again(application, django_assert_num_queries):
+    for minutes in range(3):
+        make(application, "agent-1", minutes=minutes)
+    client = client_with("ROLE_AGENT", application=application, user_id="agent-1")
+    client.get("/api/appointments/")
+
+    with django_assert_num_queries(2):  # the page and its participants
+        response = client.get("/api/appointments/", {"pageSize": 25})
+
+    assert response.json()["total"] == 3
+    assert response.json()["pageCount"] == 1
+
+
+def test_a_full_first_page_is_counted(application):
+    for minutes in range(5):
+        make(application, "agent-1", minutes=minutes)
+    client = client_with("ROLE_AGENT", application=application, user_id="agent-1")
+
+    body = client.get("/api/appointments/", {"pageSize": 5}).json()
+
+    assert (body["total"], body["pageCount"], len(body["content"])) == (5, 1, 5)
+    assert client.get("/api/appointments/", {"pageSize": 2}).json()["pageCount"] == 3

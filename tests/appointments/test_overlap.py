@@ -99,3 +99,26 @@ def test_an_interval_beyond_the_calendar_is_refused(application):
 
     assert response.status_code == 400
     assert "duration" in response.json()["fields"]
+
+
+def test_a_long_appointment_that_began_days_before_still_overlaps(application):
+    # The search is bounded by the application's longest duration: a week here.
+    make(application, -6 * 24 * 60, duration=7 * 24 * 60)
+    make(application, -3 * 24 * 60, duration=60)  # over long before
+
+    assert overlap(application).json() == {"count": 1}
+
+
+def test_the_bound_is_each_applications_own_longest_appointment(application, other_application):
+    # other_application's week-long appointment must not widen nor narrow this one's search.
+    make(other_application, -6 * 24 * 60, duration=7 * 24 * 60)
+    make(application, -90, duration=120)  # began 90 minutes before, runs into the window
+    make(application, -200, duration=120)  # ended before the window
+
+    assert overlap(application).json() == {"count": 1}
+
+
+def test_an_application_without_appointments_counts_none(application, other_application):
+    make(other_application, 0)
+
+    assert overlap(application).json() == {"count": 0}
