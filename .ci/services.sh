@@ -2,7 +2,9 @@
 # Start (or stop) a throwaway PostgreSQL and Redis on loopback for the test suite.
 #   .ci/services.sh start DIR   -> prints the DATABASE_URL and REDIS_URL lines to source
 #   .ci/services.sh stop DIR
-# PG_PORT and REDIS_PORT choose the ports (default: free ones).
+# PG_PORT and REDIS_PORT choose the ports (default: free ones). PG_FSYNC=on makes PostgreSQL
+# flush to disk as a production server does (default off: a throwaway server for tests);
+# PG_SHARED_BUFFERS sizes its cache (default 128MB).
 # Installs Debian's postgresql and redis-server first when they are missing.
 set -euo pipefail
 action=${1:?start or stop}
@@ -36,7 +38,7 @@ start() {
     as_pg "$bin/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
   as_pg "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=off -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir -c fsync=${PG_FSYNC:-off} -c shared_buffers=${PG_SHARED_BUFFERS:-128MB} -c max_connections=200" start >/dev/null
   redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
