@@ -3,7 +3,6 @@
 import ipaddress
 
 from django.conf import settings
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -23,10 +22,10 @@ from appointments.selectors import (
     appointment_get,
     appointment_list,
     appointment_overlap_count,
+    appointment_participants_load,
 )
 from core.api.schema import error_responses
 from participants.authentication import HasOTPCredentials, OTPBasicAuthentication
-from participants.models import Participant
 from participants.otp import otp_application, otp_request
 from participants.serializers import AddParticipantAgentSerializer
 from tenants.roles import Role
@@ -44,9 +43,7 @@ def validated(serializer_class, data) -> dict:
 
 def appointment_response(appointment: Appointment) -> Response:
     """GetAppointmentResponse of an appointment as stored now (participants read in one query)."""
-    prefetch_related_objects(
-        [appointment], Prefetch("participants", queryset=Participant.objects.order_by("created_at", "id"))
-    )
+    appointment_participants_load(appointment=appointment)
     return Response(s.GetAppointmentResponseSerializer(appointment).data)
 
 

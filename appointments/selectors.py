@@ -99,10 +99,16 @@ def appointment_get(
         found = Appointment.objects.for_principal(principal).filter(pk=key).order_by()[:1]
         appointment = next(iter(found), None)
     if appointment is not None:
-        prefetch_related_objects([appointment], _PARTICIPANTS)
+        appointment_participants_load(appointment=appointment)
         if _reaches(principal, acting_roles(principal, roles), appointment):
             return appointment
     raise NotFound(f"appointment {appointment_id} not found")
+
+
+def appointment_participants_load(*, appointment: Appointment) -> Appointment:
+    """Its participants, in the order responses list them, in one query (none if already loaded)."""
+    prefetch_related_objects([appointment], _PARTICIPANTS)
+    return appointment
 
 
 def appointment_lock(*, appointment: Appointment) -> Appointment:

@@ -33,8 +33,6 @@ class Agent:
 class Dataset:
     applications: list[Application]
     agents: list[Agent]
-    window_start: datetime
-    window_end: datetime
 
     @property
     def appointments(self) -> int:
@@ -121,7 +119,7 @@ def load(*, appointments: int, applications: int, agents: int, days: int = 730, 
     with connection.cursor() as cursor:
         for model in (Application, Appointment, Participant):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
-    return Dataset(applications=apps, agents=people, window_start=window_start, window_end=window_end)
+    return Dataset(applications=apps, agents=people)
 
 
 def _appointment_rows(people, per_agent, rng, window_start, slots, now):
@@ -171,7 +169,7 @@ def _copy(model, columns: list[str], rows) -> None:
             cursor.execute(definition)
 
 
-def existing(*, days: int = 730) -> Dataset:
+def existing() -> Dataset:
     """The history a previous load left in the database (plus whatever the benchmark created since)."""
     apps = {app.pk: app for app in Application.objects.filter(name__startswith="Bench application ")}
     people: dict[str, Agent] = {}
@@ -185,11 +183,4 @@ def existing(*, days: int = 730) -> Dataset:
         if agent is None:
             agent = people[organizer_id] = Agent(user_id=organizer_id, application=apps[application_id])
         agent.appointments.append((key, start))
-    starts = [start for agent in people.values() for _key, start in agent.appointments[:1]]
-    first = min(starts) if starts else datetime.now(UTC)
-    return Dataset(
-        applications=list(apps.values()),
-        agents=list(people.values()),
-        window_start=first,
-        window_end=first + timedelta(days=days),
-    )
+    return Dataset(applications=list(apps.values()), agents=list(people.values()))
