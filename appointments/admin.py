@@ -12,16 +12,14 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from appointments import services
-from appointments.console import ServiceBackedAdmin, confirm_action
 from appointments.models import Appointment, InteractionState
-from notifications.models import NotificationType
-from notifications.outbox import appointment_notifications_resend
+from core.console import ServiceBackedAdmin, confirm_action
 from participants.models import Participant
 from tenants.admin_scoping import (
     TenantScopedAdmin,
@@ -161,17 +159,6 @@ class AppointmentChangeForm(forms.ModelForm):
         return cleaned
 
 
-class ResendNotificationsForm(forms.Form):
-    """What the "resend notifications" action asks on its confirmation page: which type to send again."""
-
-    type = forms.ChoiceField(
-        label="Notification to send again",
-        choices=NotificationType.choices,
-        initial=NotificationType.UPDATE,
-        help_text="Sent again to every participant of the selected appointments, as it would be now.",
-    )
-
-
 class ParticipantInline(TenantScopedInline, admin.TabularInline):
     """Shown, not edited: participants join and leave through the API's participant operations."""
 
@@ -216,7 +203,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "start"
     ordering = ["-start"]
     inlines = [ParticipantInline]
-    actions = ["activate_selected", "resend_notifications", "end_selected", "cancel_selected"]
+    actions = ["activate_selected", "end_selected", "cancel_selected"]
     readonly_fields = [
         "id",
         "application",
@@ -351,33 +338,6 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
             perform=lambda appointment: self._perform(request, services.appointment_activate, appointment),
             done="Activated {count} appointment(s).",
         )
-
-    @admin.action(description="Resend notifications of selected appointments", permissions=["change"])
-    def resend_notifications(self, request, queryset: QuerySet):
-        queued = []
-        response = confirm_action(
-            self,
-            request,
-            queryset,
-            action="resend_notifications",
-            title="Resend notifications",
-            question=(
-                "Send a notification of these appointments again? Every recipient it went to "
-                "(participants, webhook endpoints) gets it once more, rendered from the appointment as "
-                "it is now; the earlier deliveries stay in the delivery log as they are."
-            ),
-            button="Yes, send again",
-            perform=lambda appointment, type: queued.append(self._resend(request, appointment, type)),
-            done="Resent the notifications of {count} appointment(s).",
-            form_class=ResendNotificationsForm,
-        )
-        if queued:
-            messages.info(request, f"{sum(queued)} delivery(ies) queued; see the delivery log.")
-        return response
-
-    def _resend(self, request, appointment: Appointment, type: str) -> int:
-        console_principal(request, appointment.application)
-        return appointment_notifications_resend(appointment=appointment, type=type)
 
     @admin.action(description="End the interaction of selected appointments", permissions=["change"])
     def end_selected(self, request, queryset: QuerySet):

@@ -40,11 +40,6 @@ class BoundedDurationField(ISODurationField):
         return value
 
 
-class UnquotedIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
 class CommaListField(serializers.ListField):
     """A list given as repeated parameters, comma-separated values, or both (quotes allowed)."""
 

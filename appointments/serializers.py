@@ -17,25 +17,25 @@ from appointments.fields import (
     CommaListField,
     RoutingPropertiesField,
     RoutingTypeField,
-    UnquotedIntegerField,
 )
 from appointments.models import Appointment, RoutingType
 from appointments.selectors import SORT_FIELDS
-from appointments.validators import storable_json
 from core.api.fields import (
     ISODurationField,
     JSONObjectField,
     LocaleField,
     TimeZoneField,
     UnquotedCharField,
+    UnquotedChoiceField,
+    UnquotedIntegerField,
     UTCDateTimeField,
     format_datetime_utc,
     format_duration,
 )
+from core.api.validators import storable_json
 from participants.serializers import (
     CustomerDetailsSerializer,
     ParticipantSummarySerializer,
-    UnquotedChoiceField,
     customer_details,
 )
 from tenants.models import Application

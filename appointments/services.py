@@ -140,10 +140,11 @@ def appointment_schedule(
         routing_properties=routing_properties or {},
         custom_fields=custom_fields or {},
     )
+    ids = {"application_id": application.pk, "appointment_id": appointment.pk}
     if organizer_type == OrganizerType.AGENT:
-        agent_create(appointment=appointment, agent_id=organizer_id)
+        agent_create(**ids, agent_id=organizer_id)
     if customer is not None:
-        customer_create(appointment=appointment, customer=customer, participant_id=customer_id)
+        customer_create(**ids, customer=customer, participant_id=customer_id)
     appointment_changed(appointment=appointment, change=AppointmentChange.CREATED)
     if application.auto_activate and _activate(appointment):
         appointment_changed(appointment=appointment, change=AppointmentChange.ACTIVATED)
@@ -251,7 +252,11 @@ def appointment_reassign(*, appointment: Appointment, agent_id: str) -> Appointm
     if not agents.filter(participant_id=agent_id).exists():
         try:
             with transaction.atomic():
-                agent_create(appointment=appointment, agent_id=agent_id)
+                agent_create(
+                    application_id=appointment.application_id,
+                    appointment_id=appointment.pk,
+                    agent_id=agent_id,
+                )
         except IntegrityError:
             # The id is already taken by a customer participant of this appointment.
             raise Conflict(

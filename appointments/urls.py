@@ -2,12 +2,27 @@
 # would otherwise swallow them. Paths are spelled as the API document spells them.
 from django.urls import re_path
 
-from appointments import apis
+from appointments import apis, participant_apis
 from appointments.routes import both_slashes, undocumented
 
 ID = r"(?P<id>[^/]+)"
 
 urlpatterns = [
+    *both_slashes(
+        "participants/agents", participant_apis.ParticipantAgentsApi, name="participant-agents", slash=True
+    ),
+    *both_slashes(
+        "participants/customers",
+        participant_apis.ParticipantCustomersApi,
+        name="participant-customers",
+        slash=True,
+    ),
+    *both_slashes(
+        rf"{ID}/participants/(?P<pid>[^/]+)",
+        participant_apis.ParticipantDetailApi,
+        name="participant-detail",
+        slash=False,
+    ),
     re_path(r"^$", apis.AppointmentCollectionApi.as_view(), name="appointment-collection"),
     *both_slashes("count", apis.AppointmentCountApi, name="appointment-count", slash=False),
     *both_slashes(

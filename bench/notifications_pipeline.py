@@ -52,7 +52,7 @@ def main() -> None:
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
 
-    from tests.notifications.fakes import SmtpSink, TwilioFake
+    from bench.fakes import SmtpSink, TwilioFake
 
     call_command("migrate", verbosity=0)
     smtp, twilio = SmtpSink().start(), TwilioFake().start()

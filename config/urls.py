@@ -11,7 +11,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *collection_without_slash,
-    path("api/appointments/", include("participants.urls")),
     path("api/appointments/", include("appointments.urls")),
     path("api/notifications/", include("notifications.urls")),
     path("api/cal/", include("calendars.urls")),

@@ -9,6 +9,7 @@ from core.api.fields import format_duration
 from core.api.schema import error_responses
 from notifications import selectors, services
 from notifications.models import Channel
+from notifications.senders import services as senders
 from notifications.serializers import (
     EmailNotificationRequestSerializer,
     EmailServiceRequestSerializer,
@@ -89,7 +90,7 @@ class EmailVerifyApi(AdminApi):
         application = selectors.application_for_request(
             principal=request.user, application_id=data["applicationId"]
         )
-        services.sender_verification_start(
+        senders.sender_verification_start(
             application=application,
             channel=Channel.EMAIL,
             to=data["toEmail"],
@@ -136,7 +137,7 @@ class SmsVerifyApi(AdminApi):
         application = selectors.application_for_request(
             principal=request.user, application_id=data["applicationId"]
         )
-        services.sender_verification_start(
+        senders.sender_verification_start(
             application=application, channel=Channel.SMS, to=data["toNumber"], from_number=data["fromNumber"]
         )
         return _otp_sent(application)
@@ -205,7 +206,7 @@ def _confirm(request, channel: str) -> Response:
     application = selectors.application_for_request(
         principal=request.user, application_id=data["applicationId"]
     )
-    services.sender_verification_confirm(application=application, channel=channel, code=data["code"])
+    senders.sender_verification_confirm(application=application, channel=channel, code=data["code"])
     return Response(status=204)
 
 

@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 from twilio.request_validator import RequestValidator
 
 from core.errors import Forbidden, ServiceUnavailable
-from notifications import selectors, services
+from notifications import selectors
+from notifications.pipeline import feedback
 from notifications.serializers import DeliveryListQuerySerializer, DeliveryPageSerializer
 from tenants.permissions import IsAdmin, IsSupervisor
 
@@ -80,7 +81,7 @@ class TwilioStatusApi(APIView):
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
         status = params.get("MessageStatus") or params.get("SmsStatus") or ""
         if sid and status:
-            services.delivery_provider_status_record(
+            feedback.delivery_provider_status_record(
                 provider_message_id=sid, status=status, error_code=params.get("ErrorCode") or ""
             )
         return Response(status=204)

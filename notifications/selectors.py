@@ -6,10 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.utils import timezone
+
 from core.errors import NotFound
-from notifications import rendering
-from notifications.models import ChannelSender, Delivery, NotificationTemplate, WebhookEndpoint
-from notifications.samples import sample_appointment, sample_organizer, sample_recipient
+from notifications.models import Delivery, NotificationTemplate, WebhookEndpoint
+from notifications.pipeline.states import internal_statuses
+from notifications.templating import rendering
+from notifications.templating.samples import (
+    sample_appointment,
+    sample_organizer,
+    sample_recipient,
+    sample_start,
+)
 from tenants.models import Application
 from tenants.selectors import get_scoped_or_404, scoped
 
@@ -41,11 +49,6 @@ def webhook_endpoint_get(*, principal, endpoint_id) -> WebhookEndpoint:
     return get_scoped_or_404(WebhookEndpoint.objects.all(), principal, label="webhook", pk=endpoint_id)
 
 
-def sender_get(*, application, channel: str) -> ChannelSender | None:
-    """The application's verified sender for a channel, or None."""
-    return ChannelSender.objects.filter(application=application, channel=channel).first()
-
-
 def templates_for_appointment(*, appointment, type: str, channel: str) -> list[NotificationTemplate]:
     """The active templates to send for an appointment, each in the best locale available.
 
@@ -71,10 +74,27 @@ def templates_for_appointment(*, appointment, type: str, channel: str) -> list[N
     return sorted(chosen, key=lambda template: template.period or timedelta(0))
 
 
-def webhook_endpoints_for_event(*, application_id, event: str) -> list[WebhookEndpoint]:
-    # The event list is filtered here: JSON containment has no portable lookup on SQLite.
-    endpoints = WebhookEndpoint.objects.filter(application_id=application_id, active=True)
-    return [endpoint for endpoint in endpoints if event in endpoint.events]
+# Where a preview's sample customer is reached; never written to.
+SAMPLE_EMAIL = "bobby.ewing@example.com"
+SAMPLE_PHONE = "+302102234988"
+
+
+def template_preview(template: NotificationTemplate, *, timezone_name: str) -> rendering.RenderedMessage:
+    """The template rendered with the sample appointment, in the template's locale."""
+    start = sample_start(now=timezone.now(), period=template.period)
+    appointment = sample_appointment(
+        application=template.application, start=start, timezone=timezone_name, locale=template.locale
+    )
+    recipient = sample_recipient(appointment, email=SAMPLE_EMAIL, phone=SAMPLE_PHONE)
+    context = rendering.build_context(
+        appointment=appointment,
+        recipient=recipient,
+        organizer=sample_organizer(appointment),
+        locale=template.locale,
+    )
+    return rendering.render_message(
+        subject=template.subject, text_body=template.text_body, html_body=template.html_body, context=context
+    )
 
 
 def tag_catalogue(*, locale: str = rendering.FALLBACK_LOCALE) -> list[dict[str, str]]:
@@ -131,8 +151,6 @@ class DeliveryPage:
 
 def delivery_list(*, principal, filters: DeliveryFilters) -> DeliveryPage:
     """One page of the caller's application's deliveries; two queries whatever the page size."""
-    from notifications.outbox import internal_statuses
-
     queryset = scoped(Delivery.objects.all(), principal)
     if filters.appointment_id is not None:
         queryset = queryset.filter(appointment_id=filters.appointment_id)

@@ -11,12 +11,16 @@ from core.api.fields import (
     LocaleField,
     TimeZoneField,
     UnquotedCharField,
+    UnquotedChoiceField,
+    UnquotedEmailField,
+    UnquotedIntegerField,
+    UnquotedUUIDField,
     UTCDateTimeField,
     unquote,
 )
-from notifications import rendering
 from notifications.models import Channel, DeliveryChannel, DeliveryStatus, NotificationType
-from notifications.phones import normalize_phone_number
+from notifications.templating import rendering
+from participants.contacts import normalize_phone
 
 # The document's test requests name these channels; only one fits each endpoint.
 REQUEST_CHANNELS = ["SMS", "EMAIL", "WEBHOOKS"]
@@ -83,7 +87,7 @@ class PhoneNumberField(serializers.CharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(unquote(data))
         try:
-            return normalize_phone_number(text)
+            return normalize_phone(text)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
 
@@ -109,16 +113,6 @@ class DomainField(UnquotedCharField):
         return domain
 
 
-class QuotedEmailField(serializers.EmailField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
-class ApplicationIdField(serializers.UUIDField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
 class OTPCodeField(UnquotedCharField):
     def to_internal_value(self, data):
         code = super().to_internal_value(data)
@@ -131,25 +125,25 @@ class OTPCodeField(UnquotedCharField):
 
 
 class EmailServiceRequestSerializer(serializers.Serializer):
-    applicationId = ApplicationIdField()
+    applicationId = UnquotedUUIDField()
     domain = DomainField(max_length=253)
     fromName = UnquotedCharField(max_length=200, required=False, allow_blank=True, default="")
-    toEmail = QuotedEmailField()
+    toEmail = UnquotedEmailField()
 
 
 class SMSServiceRequestSerializer(serializers.Serializer):
-    applicationId = ApplicationIdField()
+    applicationId = UnquotedUUIDField()
     fromNumber = PhoneNumberField()
     toNumber = PhoneNumberField()
 
 
 class ServiceOTPVerifySerializer(serializers.Serializer):
-    applicationId = ApplicationIdField()
+    applicationId = UnquotedUUIDField()
     validFor = serializers.CharField(help_text="How long the code stays valid, in ISO 8601 (PT10M).")
 
 
 class ServiceConfirmationRequestSerializer(serializers.Serializer):
-    applicationId = ApplicationIdField()
+    applicationId = UnquotedUUIDField()
     code = OTPCodeField()
 
 
@@ -159,7 +153,7 @@ class ServiceConfirmationRequestSerializer(serializers.Serializer):
 class _NotificationTestRequestSerializer(serializers.Serializer):
     channel_required: str
 
-    applicationId = ApplicationIdField()
+    applicationId = UnquotedUUIDField()
     channel = serializers.ChoiceField(choices=REQUEST_CHANNELS)
     type = serializers.ChoiceField(choices=NotificationType.choices)
     locale = SupportedLocaleField(required=False, default=rendering.FALLBACK_LOCALE)
@@ -180,7 +174,7 @@ class _NotificationTestRequestSerializer(serializers.Serializer):
 class EmailNotificationRequestSerializer(_NotificationTestRequestSerializer):
     channel_required = Channel.EMAIL
 
-    toEmail = QuotedEmailField()
+    toEmail = UnquotedEmailField()
     subject = TemplateTextField(required=False, default="", max_length=500)
     htmlBody = TemplateTextField(required=False, default="")
 
@@ -235,7 +229,7 @@ class NotificationLocalesSerializer(serializers.Serializer):
 class NotificationTemplateInputSerializer(serializers.Serializer):
     """Body of POST/PUT/PATCH /api/notifications/templates/; rules across fields are the service's."""
 
-    applicationId = ApplicationIdField(required=False, write_only=True)
+    applicationId = UnquotedUUIDField(required=False, write_only=True)
     type = serializers.ChoiceField(choices=NotificationType.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     locale = SupportedLocaleField()
@@ -269,7 +263,7 @@ class NotificationTemplateListSerializer(serializers.Serializer):
 
 
 class WebhookEndpointInputSerializer(serializers.Serializer):
-    applicationId = ApplicationIdField(required=False, write_only=True)
+    applicationId = UnquotedUUIDField(required=False, write_only=True)
     url = serializers.URLField(max_length=2000)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=NotificationType.choices), min_length=1
@@ -303,30 +297,15 @@ PUBLIC_DELIVERY_STATUSES = [
 ]
 
 
-class _UnquotedChoiceField(serializers.ChoiceField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
-class _UnquotedIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
-class _UnquotedUUIDField(serializers.UUIDField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
 class DeliveryListQuerySerializer(serializers.Serializer):
-    appointmentId = _UnquotedUUIDField(required=False)
-    type = _UnquotedChoiceField(choices=NotificationType.values, required=False)
-    channel = _UnquotedChoiceField(choices=DeliveryChannel.values, required=False)
-    status = _UnquotedChoiceField(choices=PUBLIC_DELIVERY_STATUSES, required=False)
-    pageSize = _UnquotedIntegerField(min_value=1, max_value=100, default=25)
-    pageNumber = _UnquotedIntegerField(min_value=1, max_value=1_000_000, default=1)
-    sortField = _UnquotedChoiceField(choices=["dueAt", "createdAt", "sentAt"], default="dueAt")
-    sortOrder = _UnquotedChoiceField(choices=["asc", "desc"], default="desc")
+    appointmentId = UnquotedUUIDField(required=False)
+    type = UnquotedChoiceField(choices=NotificationType.values, required=False)
+    channel = UnquotedChoiceField(choices=DeliveryChannel.values, required=False)
+    status = UnquotedChoiceField(choices=PUBLIC_DELIVERY_STATUSES, required=False)
+    pageSize = UnquotedIntegerField(min_value=1, max_value=100, default=25)
+    pageNumber = UnquotedIntegerField(min_value=1, max_value=1_000_000, default=1)
+    sortField = UnquotedChoiceField(choices=["dueAt", "createdAt", "sentAt"], default="dueAt")
+    sortOrder = UnquotedChoiceField(choices=["asc", "desc"], default="desc")
 
 
 class DeliverySerializer(serializers.Serializer):

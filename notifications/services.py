@@ -1,34 +1,27 @@
-"""Writes of notification settings, sender verification, and messages sent while the caller waits."""
+"""Writes of notification settings (templates, webhook endpoints) and test sends of a template text.
 
-import logging
-import secrets
+Senders and their verification are in notifications.senders; the delivery
+pipeline in notifications.pipeline.
+"""
+
 from datetime import timedelta
-from email.utils import formataddr
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.api.fields import format_duration
-from core.errors import Conflict, InvalidInput, NotFound
-from notifications import rendering
-from notifications.backends.base import DeliveryError, EmailMessage, SendResult, SmsMessage, get_backend
+from core.errors import Conflict, InvalidInput
+from notifications.backends.base import SendResult
 from notifications.backends.webhook import url_refusal_reason
-from notifications.composition import email_from, sender_require
-from notifications.errors import DeliveryFailed
-from notifications.models import (
-    TIMED_TYPES,
-    Channel,
-    ChannelSender,
-    NotificationTemplate,
-    NotificationType,
-    SenderVerification,
-    VerificationStatus,
-    WebhookEndpoint,
+from notifications.models import TIMED_TYPES, Channel, NotificationTemplate, NotificationType, WebhookEndpoint
+from notifications.senders.services import direct_message_send
+from notifications.templating import rendering
+from notifications.templating.samples import (
+    sample_appointment,
+    sample_organizer,
+    sample_recipient,
+    sample_start,
 )
-from notifications.samples import sample_appointment, sample_organizer, sample_recipient, sample_start
-
-logger = logging.getLogger(__name__)
 
 # Errors name fields as the API does; services are the API's vocabulary.
 API_FIELD_NAMES = {"subject": "subject", "text_body": "textBody", "html_body": "htmlBody"}
@@ -37,7 +30,6 @@ TEMPLATE_FIELDS = frozenset(
 )
 WEBHOOK_FIELDS = frozenset({"url", "events", "secret", "active"})
 MIN_SECRET_LENGTH = 16
-CODE_DIGITS = 6
 
 
 def _refuse(errors: dict[str, list[str]]) -> None:
@@ -181,126 +173,6 @@ def _webhook_endpoint_check(endpoint: WebhookEndpoint) -> None:
     _refuse(errors)
 
 
-# --- sender verification -------------------------------------------------------
-
-
-def sender_verification_start(
-    *, application, channel: str, to: str, domain: str = "", from_name: str = "", from_number: str = ""
-) -> SenderVerification:
-    """Send a one-time code to `to` from the sender being verified; a newer code replaces older ones."""
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    now = timezone.now()
-    with transaction.atomic():
-        SenderVerification.objects.filter(
-            application=application, channel=channel, status=VerificationStatus.PENDING
-        ).update(status=VerificationStatus.SUPERSEDED, updated_at=now)
-        verification = SenderVerification(
-            application=application,
-            channel=channel,
-            domain=domain,
-            from_name=from_name,
-            from_number=from_number,
-            sent_to=to,
-            expires_at=now + settings.NOTIFICATIONS_VERIFICATION_TTL,
-        )
-        verification.set_code(code)
-        verification.save()
-    try:
-        _send(channel, _verification_message(verification, code, application))
-    except DeliveryFailed:
-        # The code never arrived: nobody can confirm it.
-        verification.delete()
-        raise
-    return verification
-
-
-def _verification_message(
-    verification: SenderVerification, code: str, application
-) -> EmailMessage | SmsMessage:
-    minutes = max(1, int(settings.NOTIFICATIONS_VERIFICATION_TTL.total_seconds() // 60))
-    text = f"Your verification code is {code}. It is valid for {minutes} minutes."
-    if verification.channel == Channel.SMS:
-        return SmsMessage(to=verification.sent_to, from_number=verification.from_number, body=text)
-    sender = formataddr(
-        (
-            verification.from_name or application.name,
-            f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{verification.domain}",
-        )
-    )
-    body = f"{text}\n\nEnter it to confirm that {application.name} can send email from {verification.domain}."
-    return EmailMessage(
-        to=verification.sent_to, from_email=sender, subject="Your verification code", text_body=body
-    )
-
-
-def sender_verification_confirm(*, application, channel: str, code: str) -> ChannelSender:
-    """Check a code; a right one makes its sender the application's verified sender of the channel."""
-    now = timezone.now()
-    with transaction.atomic():
-        verification = (
-            SenderVerification.objects.select_for_update()
-            .filter(application=application, channel=channel, status=VerificationStatus.PENDING)
-            .order_by("-created_at")
-            .first()
-        )
-        if verification is None or verification.is_expired(now):
-            raise NotFound(f"no pending {channel} verification code: it expired, was used, or was never sent")
-        if verification.code_matches(code):
-            verification.status = VerificationStatus.CONFIRMED
-            verification.save(update_fields=["status", "updated_at"])
-            return _sender_verified(verification, now)
-        # A wrong guess is counted and committed before the 400 goes out.
-        verification.attempts += 1
-        left = settings.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS - verification.attempts
-        if left <= 0:
-            verification.status = VerificationStatus.EXHAUSTED
-        verification.save(update_fields=["attempts", "status", "updated_at"])
-    hint = f"{left} attempts left" if left > 0 else "no attempts left; request a new code"
-    raise InvalidInput.for_field("code", f"the code is incorrect ({hint})")
-
-
-def _sender_verified(verification: SenderVerification, now) -> ChannelSender:
-    sender, _ = ChannelSender.objects.update_or_create(
-        application=verification.application,
-        channel=verification.channel,
-        defaults={
-            "domain": verification.domain,
-            "from_name": verification.from_name,
-            "from_number": verification.from_number,
-            "verified_at": now,
-            "verified_with": verification.sent_to,
-        },
-    )
-    return sender
-
-
-# --- messages sent while the caller waits ---------------------------------------
-
-
-def direct_message_send(
-    *, application, channel: str, to: str, subject: str = "", text_body: str, html_body: str = ""
-) -> SendResult:
-    """Send one message now from the application's verified sender.
-
-    404 (ServiceUnavailable) when the channel is not verified or switched off,
-    502 (DeliveryFailed) when the provider does not take the message.
-    """
-    sender = sender_require(application=application, channel=channel)
-    if channel == Channel.EMAIL:
-        message = EmailMessage(
-            to=to,
-            from_email=email_from(sender=sender, application=application),
-            subject=subject,
-            text_body=text_body,
-            html_body=html_body,
-        )
-    elif channel == Channel.SMS:
-        message = SmsMessage(to=to, from_number=sender.from_number, body=text_body)
-    else:
-        raise ValueError(f"direct_message_send() cannot send on channel {channel!r}")
-    return _send(channel, message)
-
-
 def notification_test_send(
     *,
     application,
@@ -342,28 +214,17 @@ def notification_test_send(
     )
 
 
-def _send(channel: str, message) -> SendResult:
-    backend = get_backend(channel)
-    try:
-        return backend.send(message)
-    except DeliveryError as exc:
-        logger.warning("%s message to %s not sent: %s", channel, message.to, exc.message)
-        raise DeliveryFailed(exc) from exc
-
-
-# --- the delivery pipeline (implemented in outbox.py and sending.py) -----------------------------
-# Re-exported so that the admin, commands and APIs find every write in one place.
-from notifications.outbox import (  # noqa: E402, F401
-    ResendSummary,
-    deliveries_cancel,
-    deliveries_plan,
-    deliveries_resend,
-    deliveries_retry,
-    notifications_resend,
-)
-from notifications.sending import (  # noqa: E402, F401
-    delivery_provider_status_record,
-    delivery_send,
-    sms_opt_in,
-    sms_opt_out_record,
-)
+def template_test_send(template: NotificationTemplate, *, to: str, timezone_name: str) -> SendResult:
+    """Send the template now, exactly as POST /api/notifications/emails/test (or sms/test) would."""
+    return notification_test_send(
+        application=template.application,
+        channel=template.channel,
+        to=to,
+        type=template.type,
+        locale=template.locale,
+        timezone_name=timezone_name,
+        period=template.period,
+        subject=template.subject,
+        text_body=template.text_body,
+        html_body=template.html_body,
+    )

@@ -1,20 +1,37 @@
-"""Customer contact details in the one form the service stores and compares them."""
+"""Contact details in the one form the service stores, compares and sends to: the whole tree's normaliser.
+
+Customers' phones and emails (participants), senders' numbers and recipients
+(notifications) all pass through here, so that one number is spelled one way.
+"""
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+E164_EXAMPLE = "+302102234988"
 
-def normalize_phone(value: str) -> str:
-    """A phone number in E.164 (+302102234988); numbers without a country code use PHONE_DEFAULT_REGION."""
+
+def normalize_phone(value: str, *, region: str | None = None) -> str:
+    """A phone number in E.164 (+302102234988); ValueError when it is not a valid number.
+
+    A number written without + and its country code is read as a number of
+    `region` (ISO 3166 alpha-2); without a region such a number is refused.
+    """
+    text = (value or "").strip()
     try:
-        number = phonenumbers.parse(value, settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValueError(f"{value!r} is not a phone number") from None
+        hint = "" if region else f" in E.164 format such as {E164_EXAMPLE}"
+        raise ValueError(f"{text!r} is not a phone number{hint}") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{value!r} is not a valid phone number")
+        raise ValueError(f"{text!r} is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_customer_phone(value: str) -> str:
+    """A customer's number: one written nationally is read in PHONE_DEFAULT_REGION."""
+    return normalize_phone(value, region=settings.PHONE_DEFAULT_REGION)
 
 
 def normalize_email(value: str) -> str:

@@ -15,6 +15,10 @@ class ParticipantState(models.TextChoices):
     LEFT = "LEFT", "Left"
 
 
+# States a participant may be moved to through the API ("active" is only the initial one).
+SETTABLE_STATES = (ParticipantState.WAITING, ParticipantState.JOINED, ParticipantState.LEFT)
+
+
 class Participant(TenantOwnedModel):
     """An agent or customer taking part in an appointment.
 

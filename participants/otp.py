@@ -6,23 +6,19 @@ contact and per client address by counting recent rows in the database, so the
 limits hold across every web process.
 """
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
-from notifications.models import Channel
-from notifications.services import direct_message_send
-from participants.contacts import normalize_email, normalize_phone
+from core.events import Event
+from core.one_time_codes import code_digest, code_matches, code_new
+from participants.contacts import normalize_customer_phone, normalize_email
 from participants.models import CustomerOneTimeCode, OneTimeCodeChannel
 from tenants.models import Application
-
-CODE_DIGITS = 6
 
 
 class CodeRejected(DomainError):
@@ -50,7 +46,7 @@ def contact_from(*, email: str | None = None, phone: str | None = None) -> Conta
     if email:
         # Matched case-insensitively: mail systems treat addresses so in practice.
         return Contact(OneTimeCodeChannel.EMAIL, normalize_email(email).lower())
-    return Contact(OneTimeCodeChannel.SMS, normalize_phone(phone or ""))
+    return Contact(OneTimeCodeChannel.SMS, normalize_customer_phone(phone or ""))
 
 
 def contact_parse(value: str) -> Contact:
@@ -58,32 +54,37 @@ def contact_parse(value: str) -> Contact:
     return contact_from(email=value) if "@" in value else contact_from(phone=value)
 
 
-def _code_hash(*, application_id, contact: Contact, code: str) -> str:
-    # Keyed with SECRET_KEY and bound to tenant and contact: a leaked table row
-    # cannot be brute-forced offline, nor replayed for another contact.
-    message = f"customer-otp:{application_id}:{contact.value}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class OneTimeCodeIssued:
+    """A code that must reach `to` (an email address or E.164 number) on `channel` (EMAIL or SMS)."""
+
+    application: Application
+    channel: str
+    to: str
+    code: str
+    valid_for: timedelta
 
 
-def otp_deliver(
-    *, application: Application, email: str | None = None, phone: str | None = None, code: str
-) -> None:
-    """Send a code to the customer through the application's verified email or SMS sender."""
-    minutes = max(1, int(settings.OTP_VALIDITY.total_seconds() // 60))
-    text = (
-        f"Your code to book a video appointment with {application.name} is {code}. "
-        f"It is valid for {minutes} minutes and can be used once."
-    )
-    if email:
-        direct_message_send(
+# Required: a code nobody sends locks the customer out, so publishing it unheard is an error.
+ONE_TIME_CODE_ISSUED: Event[OneTimeCodeIssued] = Event("participants.one_time_code_issued", required=True)
+
+
+def _purpose(*, application_id: object, contact: Contact) -> str:
+    # Bound to tenant and contact: a row cannot be replayed for another contact.
+    return f"customer-otp:{application_id}:{contact.value}"
+
+
+def otp_deliver(*, application: Application, contact: Contact, code: str) -> None:
+    """Announce the code; the notifications app sends it through the application's verified sender."""
+    ONE_TIME_CODE_ISSUED.publish(
+        OneTimeCodeIssued(
             application=application,
-            channel=Channel.EMAIL,
-            to=email,
-            subject=f"Your verification code: {code}",
-            text_body=f"{text}\n\nIf you did not ask for it, you can ignore this message.",
+            channel=contact.channel,
+            to=contact.value,
+            code=code,
+            valid_for=settings.OTP_VALIDITY,
         )
-    else:
-        direct_message_send(application=application, channel=Channel.SMS, to=phone, text_body=text)
+    )
 
 
 @transaction.atomic
@@ -103,26 +104,23 @@ def otp_request(
         raise InvalidInput.for_field("email" if email else "phone", str(exc)) from None
     now = timezone.now()
     _check_rate(application=application, contact=contact, client_address=client_address, now=now)
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    code = code_new()
     row = CustomerOneTimeCode.objects.create(
         application=application,
         channel=contact.channel,
         contact=contact.value,
-        code_hash=_code_hash(application_id=application.pk, contact=contact, code=code),
+        code_hash=code_digest(purpose=_purpose(application_id=application.pk, contact=contact), code=code),
         client_address=client_address,
         expires_at=now + settings.OTP_VALIDITY,
     )
     # Inside the transaction: a code that could not be sent is not kept.
-    otp_deliver(
-        application=application,
-        email=contact.value if contact.is_email else None,
-        phone=None if contact.is_email else contact.value,
-        code=code,
-    )
+    otp_deliver(application=application, contact=contact, code=code)
     return row
 
 
-def _check_rate(*, application: Application, contact: Contact, client_address: str | None, now) -> None:
+def _check_rate(
+    *, application: Application, contact: Contact, client_address: str | None, now: datetime
+) -> None:
     recent = CustomerOneTimeCode.objects.filter(created_at__gte=now - settings.OTP_RATE_WINDOW)
     if recent.filter(application=application, contact=contact.value).count() >= settings.OTP_MAX_PER_CONTACT:
         raise TooManyRequests("too many codes requested for this contact; try again later")
@@ -133,7 +131,7 @@ def _check_rate(*, application: Application, contact: Contact, client_address: s
         raise TooManyRequests("too many codes requested from this address; try again later")
 
 
-def otp_application(*, application_id) -> Application:
+def otp_application(*, application_id: object) -> Application:
     """The application a customer's code belongs to; an unknown one fails like a wrong code."""
     application = Application.objects.filter(pk=application_id).first()
     if application is None:
@@ -160,8 +158,11 @@ def otp_verify(*, application: Application, contact: Contact, code: str) -> bool
     if latest.attempts >= settings.OTP_MAX_ATTEMPTS:
         return False
     latest.attempts += 1
-    expected = _code_hash(application_id=application.pk, contact=contact, code=code)
-    matched = hmac.compare_digest(latest.code_hash, expected)
+    matched = code_matches(
+        stored_digest=latest.code_hash,
+        purpose=_purpose(application_id=application.pk, contact=contact),
+        code=code,
+    )
     if matched:
         latest.used_at = now
     latest.save(update_fields=["attempts", "used_at", "updated_at"])

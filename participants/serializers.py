@@ -3,10 +3,10 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from appointments.validators import storable_json
-from core.api.fields import JSONObjectField, UnquotedCharField, unquote
-from participants.contacts import normalize_email, normalize_phone
-from participants.services import SETTABLE_STATES, CustomerDetails
+from core.api.fields import JSONObjectField, UnquotedCharField
+from core.api.validators import storable_json
+from participants.contacts import normalize_customer_phone, normalize_email
+from participants.services import CustomerDetails
 
 
 @extend_schema_serializer(component_name="Contact")
@@ -26,7 +26,7 @@ class ContactSerializer(serializers.Serializer):
         return _normalized(normalize_email, value)
 
     def validate_primaryPhone(self, value: str) -> str:
-        return _normalized(normalize_phone, value)
+        return _normalized(normalize_customer_phone, value)
 
 
 def _normalized(normalize, value: str) -> str:
@@ -85,25 +85,3 @@ class ParticipantDetailsSerializer(serializers.Serializer):
     name = NameSerializer(source="*", read_only=True)
     type = serializers.CharField(read_only=True, help_text="AGENT or CUSTOMER.")
     username = serializers.CharField(read_only=True)
-
-
-@extend_schema_serializer(component_name="AddParticipantAgent")
-class AddParticipantAgentSerializer(serializers.Serializer):
-    id = UnquotedCharField(max_length=64, help_text="The appointment's id.")
-    userId = UnquotedCharField(source="user_id", max_length=200, help_text="The agent's user id.")
-
-
-@extend_schema_serializer(component_name="AddParticipantCustomer")
-class AddParticipantCustomerSerializer(serializers.Serializer):
-    customer = CustomerDetailsSerializer()
-    id = UnquotedCharField(max_length=64, help_text="The appointment's id.")
-
-
-class UnquotedChoiceField(serializers.ChoiceField):
-    def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
-
-
-@extend_schema_serializer(component_name="UpdateParticipantState")
-class UpdateParticipantStateSerializer(serializers.Serializer):
-    state = UnquotedChoiceField(choices=[state.value for state in SETTABLE_STATES])

@@ -41,7 +41,7 @@ SUPERVISOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notifications.channelsender": ("view",),
     # The delivery log is an audit trail: read it, never rewrite it.
     "notifications.delivery": ("view",),
-    # Opting a number back in removes its opt-out row (notifications.sending.sms_opt_in).
+    # Opting a number back in removes its opt-out row (notifications.pipeline.feedback.sms_opt_in).
     "notifications.smsoptout": ("view", "delete"),
 }
 

@@ -7,8 +7,8 @@ Twilio's API and of webhook receivers on loopback.
 import pytest
 from django.utils import timezone
 
+from bench.fakes import SmtpSink, TwilioFake, WebhookReceiver
 from notifications.models import Channel, ChannelSender
-from tests.notifications.fakes import SmtpSink, TwilioFake, WebhookReceiver
 
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "twilio-test-auth-token"

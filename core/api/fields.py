@@ -92,9 +92,31 @@ def normalize_locale(value: str) -> str:
         raise ValueError(f"{text!r} is not a known locale") from None
 
 
-class UnquotedCharField(serializers.CharField):
+class _Unquoted:
+    """Reads a value the document's examples may wrap in quotes ("\"25\"") as the bare value."""
+
     def to_internal_value(self, data):
-        return super().to_internal_value(unquote(data))
+        return super().to_internal_value(unquote(data))  # type: ignore[misc]
+
+
+class UnquotedCharField(_Unquoted, serializers.CharField):
+    pass
+
+
+class UnquotedChoiceField(_Unquoted, serializers.ChoiceField):
+    pass
+
+
+class UnquotedIntegerField(_Unquoted, serializers.IntegerField):
+    pass
+
+
+class UnquotedUUIDField(_Unquoted, serializers.UUIDField):
+    pass
+
+
+class UnquotedEmailField(_Unquoted, serializers.EmailField):
+    pass
 
 
 class UTCDateTimeField(serializers.DateTimeField):

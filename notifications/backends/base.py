@@ -77,11 +77,15 @@ class WebhookMessage:
     headers: dict[str, str] = field(default_factory=dict)  # the appointment's notificationHeaders
 
 
+# What the pipeline hands a backend; each backend takes the one of its channel.
+Message = EmailMessage | SmsMessage | WebhookMessage
+
+
 class BaseBackend(ABC):
     """One channel's provider: sends a message or raises DeliveryError(permanent=...)."""
 
     @abstractmethod
-    def send(self, message) -> SendResult: ...
+    def send(self, message: Any) -> SendResult: ...
 
 
 def get_backend(channel: str) -> BaseBackend:

@@ -11,7 +11,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from notifications.backends.base import BaseBackend, DeliveryError, SendResult, SmsMessage
-from notifications.phones import normalize_phone_number
+from participants.contacts import normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class LogSmsBackend(BaseBackend):
 
 def _e164(number: str, role: str) -> str:
     try:
-        return normalize_phone_number(number)
+        return normalize_phone(number)
     except ValueError as exc:
         raise DeliveryError(f"{role} number {number!r}: {exc}", permanent=True, code=INVALID_NUMBER) from None
 

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
-from appointments.admin import ResendNotificationsForm
-from appointments.console import confirm_action
 from appointments.models import Appointment
+from core.console import confirm_action
+from notifications.admin.appointments import ResendNotificationsForm
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Group
 
-from notifications.dispatch import WORKER_LOST
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, NotificationType, SmsOptOut
+from notifications.pipeline.states import WORKER_LOST
 from tenants.supervisors import SUPERVISORS_GROUP
 from tests.admin.deliveries import make_delivery
 from tests.admin.querycounts import assert_changelist_queries_constant

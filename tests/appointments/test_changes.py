@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from appointments import changes, services
+from appointments import changes, participant_services, services
 from appointments.changes import AppointmentChange
 from appointments.models import Appointment
-from participants import services as participant_services
 from participants.models import ParticipantType
 from participants.services import CustomerDetails
 from tests.appointments.helpers import FUTURE
@@ -20,25 +19,23 @@ from tests.factories import ApplicationFactory, AppointmentFactory, CustomerFact
 
 
 @pytest.fixture
-def recorded(monkeypatch):
-    """Record each call of the real hook: its change, and what the world looked like then."""
+def recorded():
+    """Record each publication of the change event: its change, and what the world looked like then."""
     calls = []
-    real = changes.appointment_changed
 
-    def recording(*, appointment, change, participant=None):
+    def recording(event: changes.AppointmentChanged) -> None:
         calls.append(
             {
-                "change": change,
+                "change": event.change,
                 "in_transaction": connection.in_atomic_block,
-                "row_exists": Appointment.objects.filter(pk=appointment.pk).exists(),
-                "participant": participant.participant_id if participant else None,
+                "row_exists": Appointment.objects.filter(pk=event.appointment.pk).exists(),
+                "participant": event.participant.participant_id if event.participant else None,
             }
         )
-        real(appointment=appointment, change=change, participant=participant)
 
-    monkeypatch.setattr(services, "appointment_changed", recording)
-    monkeypatch.setattr(participant_services, "appointment_changed", recording)
-    return calls
+    changes.APPOINTMENT_CHANGED.subscribe(recording)
+    yield calls
+    changes.APPOINTMENT_CHANGED.unsubscribe(recording)
 
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,8 +3,7 @@
 import pytest
 from django.urls import resolve
 
-from appointments import apis
-from participants import apis as participant_apis
+from appointments import apis, participant_apis
 from tests.appointments.helpers import client_with, schedule_body
 
 ID = "f46f165d-383a-4432-9a3e-9c805a152e0c"

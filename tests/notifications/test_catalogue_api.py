@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications import rendering
+from notifications.templating import rendering
 
 TAGS = "/api/notifications/tags"
 LOCALES = "/api/notifications/locales"

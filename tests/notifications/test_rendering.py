@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifications import rendering
+from notifications.templating import rendering
 from tests.factories import AppointmentFactory, CustomerFactory
 
 SNAPSHOT = "{{EEEE d MMMM yyyy}} {{time24}} {{time12hr}} {{zone}} | {{dd-MM-yyyy}} | {{EEEE dd-MMM-yy}}"

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from notifications.dispatch import deliveries_dispatch_now
-from notifications.sending import CANCELLED, FAILED, RETRIED, SENT
+from notifications.pipeline.states import CANCELLED, FAILED, RETRIED, SENT
+from notifications.pipeline.tick import deliveries_dispatch_now
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.api.fields import parse_datetime_utc
 from notifications.models import DeliveryChannel, NotificationType
+from notifications.pipeline.resend import notifications_resend
 from notifications.serializers import PUBLIC_DELIVERY_STATUSES
-from notifications.services import notifications_resend
 
 
 class Command(BaseCommand):

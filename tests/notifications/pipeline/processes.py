@@ -19,7 +19,7 @@ from urllib.parse import quote
 from django.core.management import call_command
 from django.db import connections
 
-from tests.notifications.fakes import SmtpSink
+from bench.fakes import SmtpSink
 from tests.providers import TWILIO_SID, TWILIO_TOKEN
 
 PROJECT = Path(__file__).resolve().parents[3]

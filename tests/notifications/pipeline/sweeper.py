@@ -11,11 +11,11 @@ import django
 
 def main() -> None:
     django.setup()
-    from notifications.dispatch import deliveries_tick
+    from notifications.tasks import dispatch_tick_task
 
     interval = float(sys.argv[1]) if len(sys.argv) > 1 else 0.5
     while True:
-        deliveries_tick()
+        dispatch_tick_task()
         time.sleep(interval)
 
 

@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from notifications import dispatch
-from notifications.dispatch import deliveries_tick
 from notifications.models import Delivery, DeliveryStatus
+from notifications.pipeline.tick import deliveries_tick
+from notifications.tasks import dispatch_tick_task
 from tests.notifications.pipeline.conftest import REMINDER_PERIOD, START
 
 pytestmark = pytest.mark.usefixtures("now")
@@ -29,16 +29,16 @@ def test_the_tick_claims_due_rows_and_sends_them_through_the_task(
     templates, schedule, smtp_server, twilio_fake, eager_tasks, time_machine
 ):
     appointment = schedule()  # no commit here: the after-commit hand-off never ran
-    assert deliveries_tick()["claimed"] == 2  # the CREATE rows whose enqueue was "lost"
+    assert dispatch_tick_task()["claimed"] == 2  # the CREATE rows whose enqueue was "lost"
 
     time_machine.move_to(START - REMINDER_PERIOD, tick=False)
-    summary = deliveries_tick()
+    summary = dispatch_tick_task()
 
     assert summary["claimed"] == 2
     reminders = Delivery.objects.filter(appointment_id=appointment.pk, type="REMINDER")
     assert {d.status for d in reminders} == {"SENT"}
     assert len(smtp_server.messages) == 2 and len(twilio_fake.requests) == 2
-    assert deliveries_tick()["claimed"] == 0  # running it twice is harmless
+    assert dispatch_tick_task()["claimed"] == 0  # running it twice is harmless
 
 
 def test_the_tick_claims_in_batches_up_to_its_limit(templates, schedule, settings, monkeypatch):
@@ -47,11 +47,10 @@ def test_the_tick_claims_in_batches_up_to_its_limit(templates, schedule, setting
     schedule()
     # Only the claims are counted here: the ids are collected instead of going to a broker.
     sent = []
-    monkeypatch.setattr(dispatch, "deliveries_enqueue", sent.extend)
 
-    assert deliveries_tick()["claimed"] == 1
-    assert deliveries_tick()["claimed"] == 1
-    assert deliveries_tick()["claimed"] == 0
+    assert deliveries_tick(enqueue=sent.extend)["claimed"] == 1
+    assert deliveries_tick(enqueue=sent.extend)["claimed"] == 1
+    assert deliveries_tick(enqueue=sent.extend)["claimed"] == 0
     assert Delivery.objects.filter(status=DeliveryStatus.CLAIMED).count() == 2 == len(set(sent))
 
 

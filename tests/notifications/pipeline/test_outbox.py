@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
+from appointments.participant_services import participant_add_customer, participant_remove
 from appointments.services import (
     appointment_delete,
     appointment_end,
@@ -12,8 +13,8 @@ from appointments.services import (
     appointment_update,
 )
 from notifications.models import ChannelSender, Delivery, DeliveryStatus
-from notifications.outbox import DELETED_REASON, LATE_REASON, RESCHEDULED_REASON, SUPERSEDED_REASON
-from participants.services import CustomerDetails, participant_add_customer, participant_remove
+from notifications.pipeline.states import DELETED_REASON, LATE_REASON, RESCHEDULED_REASON, SUPERSEDED_REASON
+from participants.services import CustomerDetails
 from tests.notifications.pipeline.conftest import (
     CUSTOMER_EMAIL,
     CUSTOMER_PHONE,
@@ -54,6 +55,31 @@ def test_schedule_queues_create_now_and_timed_rows_at_start_minus_period(templat
     assert {d.appointment_version for d in deliveries} == {1}
     assert {d.max_attempts for d in deliveries} == {5}
     assert all(d.application_id == appointment.application_id for d in deliveries)
+
+
+def test_only_active_endpoints_of_the_application_listening_for_the_event_get_a_row(
+    schedule, notifying, webhook_receiver
+):
+    from notifications.services import webhook_endpoint_create
+    from tests.factories import ApplicationFactory
+
+    def endpoint(application, path, events, active=True):
+        return webhook_endpoint_create(
+            application=application,
+            url=webhook_receiver.url(path),
+            events=events,
+            secret="s" * 32,
+            active=active,
+        )
+
+    target = endpoint(notifying, "/create", ["CREATE", "CANCEL"])
+    endpoint(notifying, "/off", ["CREATE"], active=False)
+    endpoint(notifying, "/update", ["UPDATE"])
+    endpoint(ApplicationFactory(notifications_active=True), "/other", ["CREATE"])
+
+    appointment = schedule()
+
+    assert [d.webhook_endpoint_id for d in rows(appointment, channel="WEBHOOK")] == [target.pk]
 
 
 def test_agents_and_customers_without_contact_get_nothing(templates, schedule):

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from notifications.dispatch import WORKER_LOST, deliveries_claim, deliveries_reconcile
 from notifications.models import Delivery, DeliveryStatus
-from notifications.sending import delivery_send
+from notifications.pipeline.claim import deliveries_claim, deliveries_reconcile
+from notifications.pipeline.sending import delivery_send
+from notifications.pipeline.states import WORKER_LOST
 
 pytestmark = pytest.mark.usefixtures("now")
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from appointments.services import appointment_delete
 from notifications.models import Delivery, DeliveryStatus
-from notifications.services import deliveries_retry, notifications_resend
+from notifications.pipeline.resend import deliveries_retry, notifications_resend
 
 pytestmark = pytest.mark.usefixtures("now")
 

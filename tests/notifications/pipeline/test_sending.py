@@ -8,8 +8,9 @@ from appointments.models import Appointment
 from appointments.services import appointment_delete, appointment_update
 from notifications.backends.webhook import DELIVERY_HEADER
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
-from notifications.outbox import LATE_REASON
-from notifications.sending import OPTED_OUT_REASON, TWILIO_STATUS_PATH, delivery_send, retry_delay
+from notifications.pipeline.messages import TWILIO_STATUS_PATH
+from notifications.pipeline.sending import delivery_send, retry_delay
+from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON
 from tests.notifications.pipeline.conftest import CUSTOMER_EMAIL, CUSTOMER_PHONE, REMINDER_PERIOD, START
 
 pytestmark = pytest.mark.usefixtures("now")

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment
+from bench.fakes import TwilioFake
 from notifications.backends.webhook import DELIVERY_HEADER
-from notifications.dispatch import WORKER_LOST
 from notifications.models import (
     ChannelSender,
     Delivery,
@@ -20,9 +20,9 @@ from notifications.models import (
     DeliveryStatus,
     NotificationTemplate,
 )
+from notifications.pipeline.states import WORKER_LOST
 from participants.models import Participant, ParticipantType
 from tests.factories import ApplicationFactory
-from tests.notifications.fakes import TwilioFake
 from tests.notifications.pipeline.processes import (
     Processes,
     SlowSmtpSink,
@@ -208,7 +208,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(processes, 
 
 def test_reschedule_moves_the_reminder_delete_sends_cancel_and_off_stops_them(processes, smtp, monkeypatch):
     from appointments.services import appointment_delete, appointment_reschedule, appointment_schedule
-    from notifications import outbox
+    from notifications.pipeline import outbox
     from participants.services import CustomerDetails
 
     # The after-commit hand-off is "lost" here on purpose: the sweeper alone must find every row.

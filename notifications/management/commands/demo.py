@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from notifications.models import Channel, ChannelSender, NotificationType
+from notifications.services import template_create
 from tenants.models import Application
 from tenants.roles import Role
 from tenants.services import application_create, token_mint
@@ -78,9 +80,6 @@ def _seed_notifications(application: Application) -> None:
 
     With no EMAIL_HOST and no Twilio credentials the messages land in the worker's log.
     """
-    from notifications.models import Channel, ChannelSender, NotificationType
-    from notifications.services import template_create
-
     now = timezone.now()
     ChannelSender.objects.create(
         application=application,

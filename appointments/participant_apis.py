@@ -1,17 +1,18 @@
-"""The participant operations under /api/appointments."""
+"""The participant operations of an appointment, under /api/appointments."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from appointments import participant_serializers as s
+from appointments import participant_services as services
 from appointments.apis import TAGS, OperationApi, appointment_response, validated
 from appointments.permissions import operation_roles
+from appointments.selectors import participant_get
 from appointments.serializers import GetAppointmentResponseSerializer
 from core.api.schema import error_responses
-from participants import serializers as s
-from participants import services
 from participants.models import Participant
-from participants.selectors import participant_get
+from participants.serializers import ParticipantDetailsSerializer, customer_details
 from tenants.roles import Role
 
 AGENT, SUPERVISOR, CUSTOMER = Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER
@@ -49,7 +50,7 @@ class ParticipantCustomersApi(OperationApi):
     def post(self, request: Request) -> Response:
         data = validated(s.AddParticipantCustomerSerializer, request.data)
         participant = services.participant_add_customer(
-            appointment=self.appointment(data["id"]), customer=s.customer_details(data["customer"])
+            appointment=self.appointment(data["id"]), customer=customer_details(data["customer"])
         )
         return appointment_response(participant.appointment)
 
@@ -77,10 +78,10 @@ class ParticipantDetailApi(OperationApi):
             "appointment has ended."
         ),
         tags=TAGS,
-        responses={200: s.ParticipantDetailsSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: ParticipantDetailsSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, id: str, pid: str) -> Response:
-        return Response(s.ParticipantDetailsSerializer(self.participant(id, pid)).data)
+        return Response(ParticipantDetailsSerializer(self.participant(id, pid)).data)
 
     @extend_schema(
         operation_id="updateParticipantState",

@@ -1,13 +1,12 @@
-"""Finding due work: the reconciler, the claim, the beat tick and the in-process dispatch.
+"""Finding due work: the reconciler settles rows whose worker vanished, the claim takes due rows.
 
-The tick only finds due rows and fans them out; sending is `sending.delivery_send`,
-which is safe against every duplicate the fan-out may produce (two ticks, a
-re-delivered broker message, a message for a row the command already sent).
+A claimed row is CLAIMED under a lease; `sending.delivery_send` moves it on to
+SENDING by compare-and-set, so a row claimed twice is still sent once.
 """
 
 import logging
-from collections import Counter
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,16 +14,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus
-from notifications.outbox import deliveries_enqueue
-from notifications.sending import delivery_send
+from notifications.pipeline.states import WORKER_LOST, WORKER_LOST_EXHAUSTED
 
 logger = logging.getLogger(__name__)
 
-WORKER_LOST = "worker lost while sending; not retried to avoid a duplicate"
-WORKER_LOST_EXHAUSTED = "worker lost while sending; no attempts left"
 
-
-def deliveries_reconcile(*, now=None) -> dict[str, int]:
+def deliveries_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Settle rows whose lease expired: their worker died or never came.
 
     CLAIMED rows go back to PENDING: nothing was sent. SENDING rows may or may not
@@ -56,7 +51,7 @@ def deliveries_reconcile(*, now=None) -> dict[str, int]:
     return {"reopened": reopened, "resent": resent, "failed": failed + exhausted}
 
 
-def deliveries_claim(*, limit: int | None = None, now=None) -> list:
+def deliveries_claim(*, limit: int | None = None, now: datetime | None = None) -> list[uuid.UUID]:
     """Claim up to `limit` due PENDING rows for this caller: CLAIMED with a lease; their ids."""
     limit = limit or settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE
     now = now or timezone.now()
@@ -76,31 +71,3 @@ def deliveries_claim(*, limit: int | None = None, now=None) -> list:
         for pk in candidates
         if Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(**claim)
     ]
-
-
-def deliveries_tick() -> dict[str, int]:
-    """One beat tick: reconcile, then claim due rows batch by batch and queue one send task each."""
-    summary = deliveries_reconcile()
-    claimed = 0
-    for _ in range(settings.NOTIFICATIONS_DISPATCH_MAX_BATCHES):
-        ids = deliveries_claim()
-        if not ids:
-            break
-        deliveries_enqueue(ids)
-        claimed += len(ids)
-        if len(ids) < settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE:
-            break
-    summary["claimed"] = claimed
-    return summary
-
-
-def deliveries_dispatch_now() -> Counter:
-    """Send every due row in this process (the dispatch_notifications command); outcomes counted."""
-    outcomes = Counter()
-    deliveries_reconcile()
-    while True:
-        ids = deliveries_claim()
-        if not ids:
-            return outcomes
-        for delivery_id in ids:
-            outcomes[delivery_send(delivery_id=delivery_id)] += 1

@@ -1,6 +1,7 @@
 """Checks on free-form JSON that the database would otherwise refuse with an error."""
 
 import re
+from typing import Any
 
 from rest_framework import serializers
 
@@ -8,7 +9,7 @@ from rest_framework import serializers
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def storable_json(value) -> None:
+def storable_json(value: Any) -> None:
     """Refuse objects whose keys or strings, at any depth, hold characters jsonb cannot store."""
     stack = [value]
     while stack:

@@ -2,9 +2,9 @@
 
 The delivery log is an audit trail: nobody adds, edits or deletes its rows in
 the console. Its one action, "retry failed deliveries", writes no old row
-either: notifications.outbox.deliveries_retry queues a fresh row per FAILED one,
-so the log keeps what happened. Opt-outs are removed only through
-notifications.sending.sms_opt_in.
+either: notifications.pipeline.resend.deliveries_retry queues a fresh row per
+FAILED one, so the log keeps what happened. Opt-outs are removed only through
+notifications.pipeline.feedback.sms_opt_in.
 """
 
 from django.contrib import admin, messages
@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from appointments.console import confirm_action
+from core.console import confirm_action
 from core.errors import Conflict
-from notifications.dispatch import WORKER_LOST, WORKER_LOST_EXHAUSTED
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
-from notifications.outbox import deliveries_retry
-from notifications.sending import sms_opt_in
+from notifications.pipeline.feedback import sms_opt_in
+from notifications.pipeline.resend import deliveries_retry
+from notifications.pipeline.states import WORKER_LOST, WORKER_LOST_EXHAUSTED
 from tenants.admin_scoping import TenantScopedAdmin, console_principal
 
 LAST_ERROR_LENGTH = 80

@@ -8,19 +8,10 @@ from email.utils import formataddr
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from core.errors import ServiceUnavailable
-from notifications import rendering
 from notifications.backends.base import EmailMessage, SmsMessage, WebhookMessage
 from notifications.models import Channel, ChannelSender
-from notifications.selectors import sender_get
-
-
-def sender_require(*, application, channel: str) -> ChannelSender:
-    """The application's verified sender; 404 (ServiceUnavailable) when the channel is not set up."""
-    sender = sender_get(application=application, channel=channel)
-    if sender is None:
-        raise ServiceUnavailable(f"the {channel} channel of application {application.pk} is not verified")
-    return sender
+from notifications.senders.selectors import sender_require
+from notifications.templating import rendering
 
 
 def email_from(*, sender: ChannelSender, application) -> str:

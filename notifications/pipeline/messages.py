@@ -1,0 +1,165 @@
+"""What to send for a delivery: the message, rendered from the appointment as it is now.
+
+A delivery that must not go out any more (the appointment is over, the
+recipient left, the template was switched off, ...) raises DeliveryCancelled
+with the reason the delivery log shows.
+"""
+
+from dataclasses import replace
+
+from django.conf import settings
+from django.utils import timezone
+
+from appointments.models import Appointment
+from appointments.selectors import has_ended
+from appointments.services import appointment_activate
+from core.errors import ServiceUnavailable
+from notifications.backends.base import EmailMessage, Message, SmsMessage, WebhookMessage
+from notifications.backends.webhook import DELIVERY_HEADER
+from notifications.models import Delivery, DeliveryChannel, NotificationType, SmsOptOut, WebhookEndpoint
+from notifications.pipeline.snapshots import appointment_payload
+from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON, SUPERSEDED_REASON, notifications_on
+from notifications.senders.selectors import sender_require
+from notifications.templating import composition
+
+TWILIO_STATUS_PATH = "/api/notifications/twilio/status"
+
+
+class DeliveryCancelled(Exception):
+    """The delivery must not be sent any more; `reason` goes into the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def delivery_message(delivery: Delivery) -> Message:
+    """The message to send for a delivery, from the appointment as it is now (CANCEL: the snapshot)."""
+    if delivery.channel == DeliveryChannel.SMS and _opted_out(delivery):
+        raise DeliveryCancelled(OPTED_OUT_REASON)
+    if delivery.type == NotificationType.CANCEL:
+        return _cancel_message(delivery)
+    appointment = _current_appointment(delivery)
+    if delivery.channel == DeliveryChannel.WEBHOOK:
+        return composition.webhook_compose(
+            endpoint=_endpoint(delivery),
+            event=delivery.type,
+            appointment=appointment,
+            appointment_payload=appointment_payload(appointment),
+            delivery_id=delivery.pk,
+        )
+    template = delivery.template
+    if template is None or not template.active:
+        raise DeliveryCancelled("the template was deleted or deactivated")
+    recipient = next(
+        (p for p in appointment.participants.all() if p.participant_id == delivery.participant_id), None
+    )
+    if recipient is None:
+        raise DeliveryCancelled("the recipient no longer takes part")
+    try:
+        if delivery.channel == DeliveryChannel.EMAIL:
+            email = composition.email_compose(template=template, appointment=appointment, recipient=recipient)
+            return replace(email, to=delivery.recipient, headers={DELIVERY_HEADER: str(delivery.pk)})
+        sms = composition.sms_compose(template=template, appointment=appointment, recipient=recipient)
+        return replace(sms, to=delivery.recipient, status_callback=status_callback_url())
+    except ServiceUnavailable as exc:  # the sender is no longer verified
+        raise DeliveryCancelled(str(exc)) from None
+
+
+def _current_appointment(delivery: Delivery) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("application")
+        .prefetch_related("participants")
+        .filter(pk=delivery.appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise DeliveryCancelled("the appointment no longer exists")
+    if not notifications_on(appointment):
+        raise DeliveryCancelled("notifications are switched off for this appointment or application")
+    if delivery.type == NotificationType.UPDATE and appointment.version != delivery.appointment_version:
+        newer = Delivery.objects.filter(
+            appointment_id=delivery.appointment_id,
+            type=NotificationType.UPDATE,
+            appointment_version__gt=delivery.appointment_version,
+        )
+        if newer.exists():
+            raise DeliveryCancelled(SUPERSEDED_REASON)
+    if delivery.type in (NotificationType.REMINDER, NotificationType.ROOM):
+        now = timezone.now()
+        if has_ended(appointment, now=now):
+            raise DeliveryCancelled("the appointment is over")
+        if delivery.type == NotificationType.REMINDER and now >= appointment.start:
+            raise DeliveryCancelled(LATE_REASON)
+    if delivery.type == NotificationType.ROOM and not appointment.room_url:
+        appointment = _activated(appointment)
+    return appointment
+
+
+def _activated(appointment: Appointment) -> Appointment:
+    """Activate first, so that the link a ROOM notification carries works."""
+    activated = appointment_activate(appointment=appointment)
+    appointment.room_url, appointment.activated_at = activated.room_url, activated.activated_at
+    appointment.version = activated.version
+    return appointment
+
+
+def _endpoint(delivery: Delivery) -> WebhookEndpoint:
+    endpoint = delivery.webhook_endpoint
+    if endpoint is None or not endpoint.active:
+        raise DeliveryCancelled("the webhook endpoint was deleted or deactivated")
+    return endpoint
+
+
+def _cancel_message(delivery: Delivery) -> Message:
+    """A CANCEL is sent from the snapshot taken when the appointment was deleted."""
+    snapshot = delivery.snapshot or {}
+    application = delivery.application
+    if not application.notifications_active:
+        raise DeliveryCancelled("notifications are switched off for this application")
+    if delivery.channel == DeliveryChannel.WEBHOOK:
+        endpoint = _endpoint(delivery)
+        return WebhookMessage(
+            url=endpoint.url,
+            secret=endpoint.secret,
+            event=delivery.type,
+            payload={"event": delivery.type, "appointment": snapshot.get("payload", {})},
+            delivery_id=str(delivery.pk),
+            headers=dict(snapshot.get("headers") or {}),
+        )
+    try:
+        sender = sender_require(application=application, channel=delivery.channel)
+    except ServiceUnavailable as exc:
+        raise DeliveryCancelled(str(exc)) from None
+    if delivery.channel == DeliveryChannel.SMS:
+        return SmsMessage(
+            to=delivery.recipient,
+            from_number=sender.from_number,
+            body=snapshot.get("body", ""),
+            status_callback=status_callback_url(),
+        )
+    event = snapshot.get("event")
+    return EmailMessage(
+        to=delivery.recipient,
+        from_email=composition.email_from(sender=sender, application=application),
+        subject=snapshot.get("subject", ""),
+        text_body=snapshot.get("text_body", ""),
+        html_body=snapshot.get("html_body", ""),
+        attachments=composition.email_attachments(
+            appointment=event, notification_type=NotificationType.CANCEL
+        )
+        if event
+        else (),
+        headers={DELIVERY_HEADER: str(delivery.pk)},
+    )
+
+
+def _opted_out(delivery: Delivery) -> bool:
+    return SmsOptOut.objects.filter(application_id=delivery.application_id, phone=delivery.recipient).exists()
+
+
+def status_callback_url() -> str:
+    """Where Twilio reports what became of an SMS (empty: do not ask)."""
+    if not settings.NOTIFICATIONS_TWILIO_STATUS_CALLBACK:
+        return ""
+    return f"{settings.PUBLIC_BASE_URL}{TWILIO_STATUS_PATH}"

@@ -1,0 +1,260 @@
+"""Planning: which deliveries an appointment change queues, written in that change's transaction.
+
+`deliveries_plan_for_change` is subscribed to appointments' APPOINTMENT_CHANGED
+event (NotificationsConfig.ready), which every appointment and participant
+service publishes inside its transaction. Nothing here talks to a provider.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from appointments.changes import AppointmentChange, AppointmentChanged
+from appointments.models import Appointment
+from notifications.models import (
+    TIMED_TYPES,
+    ChannelSender,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    NotificationTemplate,
+    NotificationType,
+    WebhookEndpoint,
+)
+from notifications.pipeline import snapshots
+from notifications.pipeline.outbox import deliveries_cancel, deliveries_save
+from notifications.pipeline.states import (
+    DELETED_REASON,
+    ENDED_REASON,
+    LATE_REASON,
+    REMOVED_REASON,
+    RESCHEDULED_REASON,
+    SUPERSEDED_REASON,
+    notifications_on,
+)
+from notifications.selectors import templates_for_appointment
+from participants.models import Participant, ParticipantType
+
+# The appointment change -> the notification it sends.
+_TYPE_OF_CHANGE = {
+    AppointmentChange.CREATED: NotificationType.CREATE,
+    AppointmentChange.UPDATED: NotificationType.UPDATE,
+    AppointmentChange.RESCHEDULED: NotificationType.UPDATE,
+    AppointmentChange.REASSIGNED: NotificationType.UPDATE,
+    AppointmentChange.PARTICIPANT_ADDED: NotificationType.UPDATE,
+    AppointmentChange.PARTICIPANT_REMOVED: NotificationType.UPDATE,
+}
+# Timed rows still due are cancelled by these changes, for this reason.
+_CANCELS_TIMED = {
+    AppointmentChange.RESCHEDULED: RESCHEDULED_REASON,
+    AppointmentChange.ENDED: ENDED_REASON,
+}
+_PERSON_CHANNELS = (DeliveryChannel.EMAIL, DeliveryChannel.SMS)
+
+
+def deliveries_plan_for_change(event: AppointmentChanged) -> None:
+    """The APPOINTMENT_CHANGED handler: plan the change's deliveries in its transaction."""
+    deliveries_plan(appointment=event.appointment, change=event.change, participant=event.participant)
+
+
+def deliveries_plan(
+    *, appointment: Appointment, change: str, participant: Participant | None = None
+) -> list[Delivery]:
+    """Queue (and cancel) the deliveries an appointment change calls for; call inside its transaction."""
+    change = AppointmentChange(change)
+    if change == AppointmentChange.DELETED:
+        return _plan_deleted(appointment)
+    if change in _CANCELS_TIMED:
+        deliveries_cancel(appointment_id=appointment.pk, types=TIMED_TYPES, reason=_CANCELS_TIMED[change])
+    removed = participant if change == AppointmentChange.PARTICIPANT_REMOVED else None
+    if removed is not None:
+        deliveries_cancel(
+            appointment_id=appointment.pk, participant_id=removed.participant_id, reason=REMOVED_REASON
+        )
+    notification_type = _TYPE_OF_CHANGE.get(change)
+    if notification_type is None or not notifications_on(appointment):
+        return []
+    if notification_type == NotificationType.UPDATE:
+        # The newest UPDATE renders the appointment as it is then; older ones add nothing.
+        deliveries_cancel(
+            appointment_id=appointment.pk, types=[NotificationType.UPDATE], reason=SUPERSEDED_REASON
+        )
+    planner = _Planner(appointment, exclude_participant=removed.pk if removed is not None else None)
+    rows = planner.immediate(notification_type)
+    if change in (AppointmentChange.CREATED, AppointmentChange.RESCHEDULED):
+        rows += planner.timed()
+    elif change == AppointmentChange.PARTICIPANT_ADDED and participant is not None:
+        # A customer who joins later still gets the reminders and the room link.
+        rows += planner.timed(only_participant=participant.participant_id, webhooks=False)
+    return deliveries_save(rows)
+
+
+def _plan_deleted(appointment: Appointment) -> list[Delivery]:
+    """CANCEL rows carry a snapshot of their message: the appointment is gone by the time they are sent."""
+    deliveries_cancel(appointment_id=appointment.pk, reason=DELETED_REASON)
+    if not notifications_on(appointment):
+        return []
+    planner = _Planner(appointment)
+    cancel = NotificationType.CANCEL
+    rows = []
+    event = None
+    for channel, template in planner.templated(cancel):
+        for recipient in planner.recipients(channel):
+            row = planner.person_row(cancel, channel, template, recipient, planner.now)
+            if channel == DeliveryChannel.EMAIL:
+                event = event or snapshots.calendar_event(appointment)
+                row.snapshot = snapshots.email_snapshot(
+                    template=template, appointment=appointment, recipient=recipient, event=event
+                )
+            else:
+                row.snapshot = snapshots.sms_snapshot(
+                    template=template, appointment=appointment, recipient=recipient
+                )
+            rows.append(row)
+    endpoints = planner.endpoints_for(cancel)
+    if endpoints:
+        snapshot = snapshots.webhook_snapshot(appointment)
+        for endpoint in endpoints:
+            row = planner.webhook_row(cancel, endpoint, planner.now)
+            row.snapshot = snapshot
+            rows.append(row)
+    return deliveries_save(rows)
+
+
+class _Planner:
+    """Builds the rows of one appointment; reads senders, customers and endpoints once."""
+
+    def __init__(self, appointment: Appointment, *, exclude_participant: Any = None) -> None:
+        self.appointment = appointment
+        self.now = timezone.now()
+        self.channels = set(
+            ChannelSender.objects.filter(application_id=appointment.application_id).values_list(
+                "channel", flat=True
+            )
+        )
+        customers = Participant.objects.filter(appointment_id=appointment.pk, type=ParticipantType.CUSTOMER)
+        if exclude_participant is not None:
+            customers = customers.exclude(pk=exclude_participant)
+        self.customers = list(customers.order_by("created_at", "id"))
+        self.endpoints = list(
+            WebhookEndpoint.objects.filter(application_id=appointment.application_id, active=True)
+        )
+
+    def recipients(self, channel: str, only_participant: str | None = None) -> list[Participant]:
+        """The customers with an address on `channel` (all of them, or only `only_participant`)."""
+        return [
+            customer
+            for customer in self.customers
+            if _address(customer, channel) and only_participant in (None, customer.participant_id)
+        ]
+
+    def row(self, *, type: str, channel: str, recipient: str, due_at: datetime, **fields: Any) -> Delivery:
+        return Delivery(
+            application_id=self.appointment.application_id,
+            appointment_id=self.appointment.pk,
+            type=type,
+            channel=channel,
+            recipient=recipient,
+            due_at=due_at,
+            max_attempts=settings.NOTIFICATIONS_MAX_ATTEMPTS,
+            appointment_version=self.appointment.version,
+            **fields,
+        )
+
+    def person_row(
+        self,
+        type: str,
+        channel: str,
+        template: NotificationTemplate,
+        recipient: Participant,
+        due_at: datetime,
+    ) -> Delivery:
+        return self.row(
+            type=type,
+            channel=channel,
+            recipient=_address(recipient, channel),
+            participant_id=recipient.participant_id,
+            template=template,
+            locale=template.locale,
+            due_at=due_at,
+        )
+
+    def webhook_row(self, type: str, endpoint: WebhookEndpoint, due_at: datetime) -> Delivery:
+        return self.row(
+            type=type,
+            channel=DeliveryChannel.WEBHOOK,
+            recipient=endpoint.url,
+            webhook_endpoint=endpoint,
+            due_at=due_at,
+        )
+
+    def templated(self, type: str) -> Iterator[tuple[str, NotificationTemplate]]:
+        """(channel, template) for every verified person channel and each template chosen for it."""
+        for channel in _PERSON_CHANNELS:
+            if channel not in self.channels:
+                continue
+            for template in templates_for_appointment(
+                appointment=self.appointment, type=type, channel=channel
+            ):
+                yield channel, template
+
+    def endpoints_for(self, type: str) -> list[WebhookEndpoint]:
+        return [endpoint for endpoint in self.endpoints if type in endpoint.events]
+
+    def immediate(self, type: str) -> list[Delivery]:
+        """Rows due now: every customer on every channel, and every endpoint listening for `type`."""
+        rows = [
+            self.person_row(type, channel, template, recipient, self.now)
+            for channel, template in self.templated(type)
+            for recipient in self.recipients(channel)
+        ]
+        rows += [self.webhook_row(type, endpoint, self.now) for endpoint in self.endpoints_for(type)]
+        return rows
+
+    def timed(self, *, only_participant: str | None = None, webhooks: bool = True) -> list[Delivery]:
+        """REMINDER and ROOM rows, due each template's period before the start."""
+        rows = []
+        for type in TIMED_TYPES:
+            for channel, template in self.templated(type):
+                due = self.appointment.start - template.period
+                for recipient in self.recipients(channel, only_participant):
+                    rows.append(self._late_checked(self.person_row(type, channel, template, recipient, due)))
+            if webhooks:
+                rows += self._timed_webhooks(type)
+        return rows
+
+    def _timed_webhooks(self, type: str) -> list[Delivery]:
+        endpoints = self.endpoints_for(type)
+        if not endpoints:
+            return []
+        # Webhooks have no template of their own: they fire at the periods the application's templates use.
+        periods = sorted(
+            set(
+                NotificationTemplate.objects.filter(
+                    application_id=self.appointment.application_id, type=type, active=True
+                ).values_list("period", flat=True)
+            )
+        )
+        return [
+            self._late_checked(self.webhook_row(type, endpoint, self.appointment.start - period))
+            for period in periods
+            for endpoint in endpoints
+        ]
+
+    def _late_checked(self, row: Delivery) -> Delivery:
+        """A row whose time has passed goes out now, unless the appointment has already started."""
+        if row.due_at >= self.now:
+            return row
+        if self.now < self.appointment.start:
+            row.due_at = self.now
+        else:
+            row.status = DeliveryStatus.CANCELLED
+            row.cancel_reason = LATE_REASON
+        return row
+
+
+def _address(participant: Participant, channel: str) -> str:
+    return participant.email if channel == DeliveryChannel.EMAIL else participant.phone

@@ -1,0 +1,36 @@
+"""The vocabulary of a delivery's life: why rows are cancelled, what a send attempt came to, public statuses.
+
+Shared by every step of the pipeline and by the admin and APIs that show it;
+it imports nothing of the pipeline itself.
+"""
+
+from appointments.models import Appointment
+from notifications.models import DeliveryStatus
+
+# Why a row was cancelled (Delivery.cancel_reason).
+LATE_REASON = "reminder time passed after the appointment started"
+RESCHEDULED_REASON = "the appointment was rescheduled"
+DELETED_REASON = "the appointment was deleted"
+ENDED_REASON = "the appointment ended"
+SUPERSEDED_REASON = "superseded by a later change"
+REMOVED_REASON = "the recipient no longer takes part"
+OPTED_OUT_REASON = "the recipient opted out of SMS (replied STOP)"
+
+# What the reconciler writes on a row whose worker died mid-send (Delivery.last_error).
+WORKER_LOST = "worker lost while sending; not retried to avoid a duplicate"
+WORKER_LOST_EXHAUSTED = "worker lost while sending; no attempts left"
+
+# What one call of delivery_send came to.
+SENT, RETRIED, FAILED, CANCELLED, SKIPPED = "sent", "retried", "failed", "cancelled", "skipped"
+
+
+def notifications_on(appointment: Appointment) -> bool:
+    """Whether anything is sent for the appointment: both it and its application must allow it."""
+    return bool(appointment.notifications_active and appointment.application.notifications_active)
+
+
+def internal_statuses(public_status: str) -> list[str]:
+    """The stored statuses a public one stands for: PENDING also covers rows being claimed or sent."""
+    if public_status == DeliveryStatus.PENDING:
+        return [DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]
+    return [public_status]

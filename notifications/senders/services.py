@@ -1,0 +1,190 @@
+"""Writes of sender identities (verification by one-time code) and messages sent while the caller waits."""
+
+import logging
+from datetime import datetime
+from email.utils import formataddr
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import InvalidInput, NotFound
+from core.one_time_codes import code_new
+from notifications.backends.base import (
+    DeliveryError,
+    EmailMessage,
+    Message,
+    SendResult,
+    SmsMessage,
+    get_backend,
+)
+from notifications.errors import DeliveryFailed
+from notifications.models import Channel, ChannelSender, SenderVerification, VerificationStatus
+from notifications.senders.selectors import sender_require
+from notifications.templating.composition import email_from
+from participants.otp import OneTimeCodeIssued
+from tenants.models import Application
+
+logger = logging.getLogger(__name__)
+
+
+# --- verification ------------------------------------------------------------------
+
+
+def sender_verification_start(
+    *,
+    application: Application,
+    channel: str,
+    to: str,
+    domain: str = "",
+    from_name: str = "",
+    from_number: str = "",
+) -> SenderVerification:
+    """Send a one-time code to `to` from the sender being verified; a newer code replaces older ones."""
+    code = code_new()
+    now = timezone.now()
+    with transaction.atomic():
+        SenderVerification.objects.filter(
+            application=application, channel=channel, status=VerificationStatus.PENDING
+        ).update(status=VerificationStatus.SUPERSEDED, updated_at=now)
+        verification = SenderVerification(
+            application=application,
+            channel=channel,
+            domain=domain,
+            from_name=from_name,
+            from_number=from_number,
+            sent_to=to,
+            expires_at=now + settings.NOTIFICATIONS_VERIFICATION_TTL,
+        )
+        verification.set_code(code)
+        verification.save()
+    try:
+        _send(channel, _verification_message(verification, code, application))
+    except DeliveryFailed:
+        # The code never arrived: nobody can confirm it.
+        verification.delete()
+        raise
+    return verification
+
+
+def _verification_message(
+    verification: SenderVerification, code: str, application: Application
+) -> EmailMessage | SmsMessage:
+    minutes = max(1, int(settings.NOTIFICATIONS_VERIFICATION_TTL.total_seconds() // 60))
+    text = f"Your verification code is {code}. It is valid for {minutes} minutes."
+    if verification.channel == Channel.SMS:
+        return SmsMessage(to=verification.sent_to, from_number=verification.from_number, body=text)
+    sender = formataddr(
+        (
+            verification.from_name or application.name,
+            f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{verification.domain}",
+        )
+    )
+    body = f"{text}\n\nEnter it to confirm that {application.name} can send email from {verification.domain}."
+    return EmailMessage(
+        to=verification.sent_to, from_email=sender, subject="Your verification code", text_body=body
+    )
+
+
+def sender_verification_confirm(*, application: Application, channel: str, code: str) -> ChannelSender:
+    """Check a code; a right one makes its sender the application's verified sender of the channel."""
+    now = timezone.now()
+    with transaction.atomic():
+        verification = (
+            SenderVerification.objects.select_for_update()
+            .filter(application=application, channel=channel, status=VerificationStatus.PENDING)
+            .order_by("-created_at")
+            .first()
+        )
+        if verification is None or verification.is_expired(now):
+            raise NotFound(f"no pending {channel} verification code: it expired, was used, or was never sent")
+        if verification.code_matches(code):
+            verification.status = VerificationStatus.CONFIRMED
+            verification.save(update_fields=["status", "updated_at"])
+            return _sender_verified(verification, now)
+        # A wrong guess is counted and committed before the 400 goes out.
+        verification.attempts += 1
+        left = settings.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS - verification.attempts
+        if left <= 0:
+            verification.status = VerificationStatus.EXHAUSTED
+        verification.save(update_fields=["attempts", "status", "updated_at"])
+    hint = f"{left} attempts left" if left > 0 else "no attempts left; request a new code"
+    raise InvalidInput.for_field("code", f"the code is incorrect ({hint})")
+
+
+def _sender_verified(verification: SenderVerification, now: datetime) -> ChannelSender:
+    sender, _ = ChannelSender.objects.update_or_create(
+        application=verification.application,
+        channel=verification.channel,
+        defaults={
+            "domain": verification.domain,
+            "from_name": verification.from_name,
+            "from_number": verification.from_number,
+            "verified_at": now,
+            "verified_with": verification.sent_to,
+        },
+    )
+    return sender
+
+
+# --- messages sent while the caller waits ---------------------------------------------
+
+
+def direct_message_send(
+    *,
+    application: Application,
+    channel: str,
+    to: str,
+    subject: str = "",
+    text_body: str,
+    html_body: str = "",
+) -> SendResult:
+    """Send one message now from the application's verified sender.
+
+    404 (ServiceUnavailable) when the channel is not verified or switched off,
+    502 (DeliveryFailed) when the provider does not take the message.
+    """
+    sender = sender_require(application=application, channel=channel)
+    message: Message
+    if channel == Channel.EMAIL:
+        message = EmailMessage(
+            to=to,
+            from_email=email_from(sender=sender, application=application),
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+        )
+    elif channel == Channel.SMS:
+        message = SmsMessage(to=to, from_number=sender.from_number, body=text_body)
+    else:
+        raise ValueError(f"direct_message_send() cannot send on channel {channel!r}")
+    return _send(channel, message)
+
+
+def one_time_code_send(event: OneTimeCodeIssued) -> None:
+    """The ONE_TIME_CODE_ISSUED handler: send a customer's code through the application's sender."""
+    application = event.application
+    minutes = max(1, int(event.valid_for.total_seconds() // 60))
+    text = (
+        f"Your code to book a video appointment with {application.name} is {event.code}. "
+        f"It is valid for {minutes} minutes and can be used once."
+    )
+    if event.channel == Channel.EMAIL:
+        direct_message_send(
+            application=application,
+            channel=Channel.EMAIL,
+            to=event.to,
+            subject=f"Your verification code: {event.code}",
+            text_body=f"{text}\n\nIf you did not ask for it, you can ignore this message.",
+        )
+    else:
+        direct_message_send(application=application, channel=Channel.SMS, to=event.to, text_body=text)
+
+
+def _send(channel: str, message: Message) -> SendResult:
+    backend = get_backend(channel)
+    try:
+        return backend.send(message)
+    except DeliveryError as exc:
+        logger.warning("%s message to %s not sent: %s", channel, message.to, exc.message)
+        raise DeliveryFailed(exc) from exc
