@@ -14,7 +14,6 @@ from appointments import serializers as s
 from appointments import services
 from appointments.models import Appointment
 from appointments.participant_serializers import AddParticipantAgentSerializer
-from appointments.permissions import HasOperationRole, operation_roles
 from appointments.selectors import (
     AppointmentFilters,
     application_of,
@@ -28,6 +27,7 @@ from appointments.selectors import (
 from core.api.schema import error_responses
 from participants.authentication import HasOTPCredentials, OTPBasicAuthentication
 from participants.otp import otp_application, otp_request
+from tenants.permissions import HasOperationRole, operation_roles
 from tenants.roles import Role
 from tenants.selectors import application_get
 

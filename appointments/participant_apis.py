@@ -7,12 +7,12 @@ from rest_framework.response import Response
 from appointments import participant_serializers as s
 from appointments import participant_services as services
 from appointments.apis import TAGS, OperationApi, appointment_response, validated
-from appointments.permissions import operation_roles
 from appointments.selectors import participant_get
 from appointments.serializers import GetAppointmentResponseSerializer
 from core.api.schema import error_responses
 from participants.models import Participant
 from participants.serializers import ParticipantDetailsSerializer, customer_details
+from tenants.permissions import operation_roles
 from tenants.roles import Role
 
 AGENT, SUPERVISOR, CUSTOMER = Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER

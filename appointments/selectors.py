@@ -1,6 +1,5 @@
 """Reads of appointments, always through the caller (the principal) and its rights."""
 
-import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, InteractionState
 from core.errors import NotFound
+from core.pages import Page, page_of
 from participants.models import Participant, ParticipantType
 from tenants.models import Application
 from tenants.principal import Principal
@@ -182,12 +182,7 @@ class AppointmentFilters:
     page_number: int = 1
 
 
-@dataclass(frozen=True)
-class AppointmentPage:
-    items: list[Appointment]
-    total: int
-    page_count: int
-    filters: AppointmentFilters
+AppointmentPage = Page[Appointment, AppointmentFilters]
 
 
 def appointment_list(*, principal: Principal, filters: AppointmentFilters) -> AppointmentPage:
@@ -208,21 +203,14 @@ def appointment_list(*, principal: Principal, filters: AppointmentFilters) -> Ap
         queryset = queryset.filter(duration__in=filters.durations)
     if filters.range_start is not None:
         queryset = queryset.filter(start__gte=filters.range_start, start__lt=filters.range_end)
-    order = SORT_FIELDS[filters.sort_field]
-    prefix = "-" if filters.sort_order == "desc" else ""
-    offset = (filters.page_number - 1) * filters.page_size
-    items = list(
-        queryset.order_by(f"{prefix}{order}", f"{prefix}id").prefetch_related(_PAGE_PARTICIPANTS)[
-            offset : offset + filters.page_size
-        ]
+    page = page_of(
+        queryset.prefetch_related(_PAGE_PARTICIPANTS),
+        order_by=SORT_FIELDS[filters.sort_field],
+        filters=filters,
     )
-    holds_all = offset == 0 and len(items) < filters.page_size
-    total = len(items) if holds_all else queryset.count()
-    if total == 0:
+    if page.total == 0:
         raise NotFound("no appointments found matching the criteria")
-    return AppointmentPage(
-        items=items, total=total, page_count=math.ceil(total / filters.page_size), filters=filters
-    )
+    return page
 
 
 def _tenant_filter(application_id: uuid.UUID, organization_id: str) -> Q:

@@ -19,6 +19,7 @@ from appointments.models import Appointment, InteractionState, OrganizerType, Ro
 from appointments.selectors import appointment_lock
 from core.api.fields import format_duration
 from core.errors import Conflict, Forbidden, InvalidInput
+from core.models import assign_changes
 from participants.models import Participant, ParticipantType
 from participants.otp import CodeRejected, Contact, otp_verify
 from participants.services import CustomerDetails, agent_create, customer_create
@@ -170,13 +171,11 @@ def appointment_update(
             notification_headers if notification_headers is UNSET else (notification_headers or {})
         ),
     }
-    changed = [
-        name for name, value in wanted.items() if value is not UNSET and getattr(appointment, name) != value
-    ]
+    changed = assign_changes(
+        appointment, {name: value for name, value in wanted.items() if value is not UNSET}
+    )
     if not changed:
         return appointment
-    for name in changed:
-        setattr(appointment, name, wanted[name])
     appointment.save(update_fields=[*changed, "updated_at"])
     appointment_changed(appointment=appointment, change=AppointmentChange.UPDATED)
     return appointment
@@ -198,11 +197,9 @@ def appointment_reschedule(
     wanted = {"start": start, "duration": duration, "end": end, "timezone": timezone}
     if locale:
         wanted["locale"] = locale
-    changed = [name for name, value in wanted.items() if getattr(appointment, name) != value]
+    changed = assign_changes(appointment, wanted)
     if not changed:
         return appointment
-    for name in changed:
-        setattr(appointment, name, wanted[name])
     appointment.save(update_fields=[*changed, "updated_at"])
     appointment_changed(appointment=appointment, change=AppointmentChange.RESCHEDULED)
     return appointment

@@ -1,7 +1,14 @@
 """The /api/notifications endpoints: input serializer -> service or selector -> output (ROLE_ADMIN)."""
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.db.models import Model
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +34,7 @@ from notifications.serializers import (
     WebhookEndpointListSerializer,
     WebhookEndpointSerializer,
 )
+from tenants.models import Application
 from tenants.permissions import IsAdmin
 
 TAG = "notifications"
@@ -210,17 +218,108 @@ def _confirm(request, channel: str) -> Response:
     return Response(status=204)
 
 
-# --- templates (CONTRACT.md section 6) -------------------------------------------------
+# --- templates and webhooks (CONTRACT.md section 6): one shape of collection and item ----------------
 
 
-def _check_body_application(request, data: dict) -> None:
+def _check_body_application(request: Request, data: dict[str, Any]) -> None:
     # A body may name its application; only the token's own exists for the caller.
     if "applicationId" in data:
         selectors.application_for_request(principal=request.user, application_id=data.pop("applicationId"))
 
 
-class TemplateListApi(AdminApi):
-    @extend_schema(
+class _CollectionApi(AdminApi, ABC):
+    # GET: the caller's rows as {"content": [...]}; POST: one created through the service (201).
+    # (A comment, not a docstring: drf-spectacular would publish a docstring as each operation's text.)
+
+    input_serializer: type[serializers.Serializer]
+    output_serializer: type[serializers.Serializer]
+
+    @abstractmethod
+    def rows(self, request: Request) -> Iterable[Model]: ...
+
+    @abstractmethod
+    def create(self, *, application: Application, values: dict[str, Any]) -> Model: ...
+
+    def get(self, request: Request) -> Response:
+        return Response({"content": self.output_serializer(self.rows(request), many=True).data})
+
+    def post(self, request: Request) -> Response:
+        values = dict(_valid(self.input_serializer, request))
+        _check_body_application(request, values)
+        row = self.create(application=request.user.application, values=values)
+        return Response(self.output_serializer(row).data, status=201)
+
+
+class _ItemApi(AdminApi, ABC):
+    # GET, PUT (all fields), PATCH (some) and DELETE (204) of one of the caller's rows.
+
+    input_serializer: type[serializers.Serializer]
+    output_serializer: type[serializers.Serializer]
+    lookup_url_kwarg: str  # the row's id in the URL
+
+    @abstractmethod
+    def row(self, request: Request, pk: str) -> Model: ...
+
+    @abstractmethod
+    def update(self, row: Model, values: dict[str, Any]) -> Model: ...
+
+    @abstractmethod
+    def remove(self, row: Model) -> None: ...
+
+    def get(self, request: Request, **kwargs: str) -> Response:
+        return Response(self.output_serializer(self.row(request, kwargs[self.lookup_url_kwarg])).data)
+
+    def put(self, request: Request, **kwargs: str) -> Response:
+        return self._update(request, kwargs[self.lookup_url_kwarg], partial=False)
+
+    def patch(self, request: Request, **kwargs: str) -> Response:
+        return self._update(request, kwargs[self.lookup_url_kwarg], partial=True)
+
+    def delete(self, request: Request, **kwargs: str) -> Response:
+        self.remove(self.row(request, kwargs[self.lookup_url_kwarg]))
+        return Response(status=204)
+
+    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+        row = self.row(request, pk)
+        values = dict(_valid(self.input_serializer, request, partial=partial))
+        _check_body_application(request, values)
+        return Response(self.output_serializer(self.update(row, values)).data)
+
+
+ItemApi = TypeVar("ItemApi", bound=type[_ItemApi])
+
+
+def _item_schema(name: str, *, conflicts: tuple[int, ...]) -> Callable[[ItemApi], ItemApi]:
+    """Describe an item API's four operations in OpenAPI, from its own serializers."""
+
+    def describe(api: ItemApi) -> ItemApi:
+        return _item_schema_view(name, api, conflicts)(api)
+
+    return describe
+
+
+def _item_schema_view(name: str, api: type[_ItemApi], conflicts: tuple[int, ...]) -> Any:
+    body, shown = api.input_serializer, api.output_serializer
+    return extend_schema_view(
+        get=extend_schema(tags=[TAG], operation_id=f"get{name}", responses={200: shown, **_errors(404)}),
+        put=extend_schema(
+            tags=[TAG],
+            operation_id=f"replace{name}",
+            request=body,
+            responses={200: shown, **_errors(400, 404, *conflicts)},
+        ),
+        patch=extend_schema(
+            tags=[TAG],
+            operation_id=f"update{name}",
+            request=body(partial=True),
+            responses={200: shown, **_errors(400, 404, *conflicts)},
+        ),
+        delete=extend_schema(tags=[TAG], operation_id=f"delete{name}", responses={204: None, **_errors(404)}),
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
         tags=[TAG],
         operation_id="listNotificationTemplates",
         parameters=[
@@ -231,143 +330,82 @@ class TemplateListApi(AdminApi):
             OpenApiParameter("locale", str, required=False),
         ],
         responses={200: NotificationTemplateListSerializer, **_errors()},
-    )
-    def get(self, request):
+    ),
+    post=extend_schema(
+        tags=[TAG],
+        operation_id="createNotificationTemplate",
+        request=NotificationTemplateInputSerializer,
+        responses={201: NotificationTemplateSerializer, **_errors(400, 404, 409)},
+    ),
+)
+class TemplateListApi(_CollectionApi):
+    input_serializer = NotificationTemplateInputSerializer
+    output_serializer = NotificationTemplateSerializer
+
+    def rows(self, request: Request) -> Iterable[Model]:
         params = request.query_params
-        templates = selectors.template_list(
+        return selectors.template_list(
             principal=request.user,
             type=params.get("type"),
             channel=params.get("channel"),
             locale=params.get("locale", "").replace("-", "_") or None,
         )
-        return Response({"content": NotificationTemplateSerializer(templates, many=True).data})
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="createNotificationTemplate",
-        request=NotificationTemplateInputSerializer,
-        responses={201: NotificationTemplateSerializer, **_errors(400, 404, 409)},
-    )
-    def post(self, request):
-        data = dict(_valid(NotificationTemplateInputSerializer, request))
-        _check_body_application(request, data)
-        template = services.template_create(application=request.user.application, **data)
-        return Response(NotificationTemplateSerializer(template).data, status=201)
+    def create(self, *, application: Application, values: dict[str, Any]) -> Model:
+        return services.template_create(application=application, **values)
 
 
-class TemplateDetailApi(AdminApi):
-    @extend_schema(
-        tags=[TAG],
-        operation_id="getNotificationTemplate",
-        responses={200: NotificationTemplateSerializer, **_errors(404)},
-    )
-    def get(self, request, template_id):
-        template = selectors.template_get(principal=request.user, template_id=template_id)
-        return Response(NotificationTemplateSerializer(template).data)
+@_item_schema("NotificationTemplate", conflicts=(409,))
+class TemplateDetailApi(_ItemApi):
+    input_serializer = NotificationTemplateInputSerializer
+    output_serializer = NotificationTemplateSerializer
+    lookup_url_kwarg = "template_id"
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="replaceNotificationTemplate",
-        request=NotificationTemplateInputSerializer,
-        responses={200: NotificationTemplateSerializer, **_errors(400, 404, 409)},
-    )
-    def put(self, request, template_id):
-        return self._update(request, template_id, partial=False)
+    def row(self, request: Request, pk: str) -> Model:
+        return selectors.template_get(principal=request.user, template_id=pk)
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="updateNotificationTemplate",
-        request=NotificationTemplateInputSerializer(partial=True),
-        responses={200: NotificationTemplateSerializer, **_errors(400, 404, 409)},
-    )
-    def patch(self, request, template_id):
-        return self._update(request, template_id, partial=True)
+    def update(self, row: Model, values: dict[str, Any]) -> Model:
+        return services.template_update(template=row, **values)
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="deleteNotificationTemplate",
-        responses={204: None, **_errors(404)},
-    )
-    def delete(self, request, template_id):
-        template = selectors.template_get(principal=request.user, template_id=template_id)
-        services.template_delete(template=template)
-        return Response(status=204)
-
-    def _update(self, request, template_id, *, partial: bool) -> Response:
-        template = selectors.template_get(principal=request.user, template_id=template_id)
-        data = dict(_valid(NotificationTemplateInputSerializer, request, partial=partial))
-        _check_body_application(request, data)
-        template = services.template_update(template=template, **data)
-        return Response(NotificationTemplateSerializer(template).data)
+    def remove(self, row: Model) -> None:
+        services.template_delete(template=row)
 
 
-# --- webhooks (CONTRACT.md section 6) ----------------------------------------------------
-
-
-class WebhookListApi(AdminApi):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         tags=[TAG],
         operation_id="listNotificationWebhooks",
         responses={200: WebhookEndpointListSerializer, **_errors()},
-    )
-    def get(self, request):
-        endpoints = selectors.webhook_endpoint_list(principal=request.user)
-        return Response({"content": WebhookEndpointSerializer(endpoints, many=True).data})
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         tags=[TAG],
         operation_id="createNotificationWebhook",
         request=WebhookEndpointInputSerializer,
         responses={201: WebhookEndpointSerializer, **_errors(400, 404)},
-    )
-    def post(self, request):
-        data = dict(_valid(WebhookEndpointInputSerializer, request))
-        _check_body_application(request, data)
-        endpoint = services.webhook_endpoint_create(application=request.user.application, **data)
-        return Response(WebhookEndpointSerializer(endpoint).data, status=201)
+    ),
+)
+class WebhookListApi(_CollectionApi):
+    input_serializer = WebhookEndpointInputSerializer
+    output_serializer = WebhookEndpointSerializer
+
+    def rows(self, request: Request) -> Iterable[Model]:
+        return selectors.webhook_endpoint_list(principal=request.user)
+
+    def create(self, *, application: Application, values: dict[str, Any]) -> Model:
+        return services.webhook_endpoint_create(application=application, **values)
 
 
-class WebhookDetailApi(AdminApi):
-    @extend_schema(
-        tags=[TAG],
-        operation_id="getNotificationWebhook",
-        responses={200: WebhookEndpointSerializer, **_errors(404)},
-    )
-    def get(self, request, endpoint_id):
-        endpoint = selectors.webhook_endpoint_get(principal=request.user, endpoint_id=endpoint_id)
-        return Response(WebhookEndpointSerializer(endpoint).data)
+@_item_schema("NotificationWebhook", conflicts=())
+class WebhookDetailApi(_ItemApi):
+    input_serializer = WebhookEndpointInputSerializer
+    output_serializer = WebhookEndpointSerializer
+    lookup_url_kwarg = "endpoint_id"
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="replaceNotificationWebhook",
-        request=WebhookEndpointInputSerializer,
-        responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
-    )
-    def put(self, request, endpoint_id):
-        return self._update(request, endpoint_id, partial=False)
+    def row(self, request: Request, pk: str) -> Model:
+        return selectors.webhook_endpoint_get(principal=request.user, endpoint_id=pk)
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="updateNotificationWebhook",
-        request=WebhookEndpointInputSerializer(partial=True),
-        responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
-    )
-    def patch(self, request, endpoint_id):
-        return self._update(request, endpoint_id, partial=True)
+    def update(self, row: Model, values: dict[str, Any]) -> Model:
+        return services.webhook_endpoint_update(endpoint=row, **values)
 
-    @extend_schema(
-        tags=[TAG],
-        operation_id="deleteNotificationWebhook",
-        responses={204: None, **_errors(404)},
-    )
-    def delete(self, request, endpoint_id):
-        endpoint = selectors.webhook_endpoint_get(principal=request.user, endpoint_id=endpoint_id)
-        services.webhook_endpoint_delete(endpoint=endpoint)
-        return Response(status=204)
-
-    def _update(self, request, endpoint_id, *, partial: bool) -> Response:
-        endpoint = selectors.webhook_endpoint_get(principal=request.user, endpoint_id=endpoint_id)
-        data = dict(_valid(WebhookEndpointInputSerializer, request, partial=partial))
-        _check_body_application(request, data)
-        endpoint = services.webhook_endpoint_update(endpoint=endpoint, **data)
-        return Response(WebhookEndpointSerializer(endpoint).data)
+    def remove(self, row: Model) -> None:
+        services.webhook_endpoint_delete(endpoint=row)

@@ -2,12 +2,10 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from core.one_time_codes import code_digest, code_matches
-from notifications.templating.rendering import template_errors
 from tenants.models import TenantOwnedModel
 
 
@@ -71,12 +69,6 @@ class NotificationTemplate(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.type} {self.channel} {self.locale}"
-
-    def clean(self):
-        # The admin saves through model forms: refuse broken tags there too.
-        errors = template_errors(subject=self.subject, text_body=self.text_body, html_body=self.html_body)
-        if errors:
-            raise ValidationError(errors)
 
 
 class WebhookEndpoint(TenantOwnedModel):
@@ -196,6 +188,11 @@ PUBLIC_STATUS = {
     DeliveryStatus.CLAIMED: DeliveryStatus.PENDING,
     DeliveryStatus.SENDING: DeliveryStatus.PENDING,
 }
+
+
+def internal_statuses(public_status: str) -> list[str]:
+    """The stored statuses a public one stands for: PENDING also covers rows being claimed or sent."""
+    return [public_status, *(stored for stored, public in PUBLIC_STATUS.items() if public == public_status)]
 
 
 class Delivery(TenantOwnedModel):

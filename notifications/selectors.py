@@ -1,6 +1,5 @@
 """Reads of notification settings: through the caller's application, or for one appointment."""
 
-import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -9,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from core.errors import NotFound
-from notifications.models import Delivery, NotificationTemplate, WebhookEndpoint
-from notifications.pipeline.states import internal_statuses
+from core.pages import Page, page_of
+from notifications.models import Delivery, NotificationTemplate, WebhookEndpoint, internal_statuses
 from notifications.templating import rendering
 from notifications.templating.samples import (
     sample_appointment,
@@ -141,16 +140,11 @@ class DeliveryFilters:
     page_number: int = 1
 
 
-@dataclass(frozen=True)
-class DeliveryPage:
-    items: list[Delivery]
-    total: int
-    page_count: int
-    filters: DeliveryFilters
+DeliveryPage = Page[Delivery, DeliveryFilters]
 
 
 def delivery_list(*, principal, filters: DeliveryFilters) -> DeliveryPage:
-    """One page of the caller's application's deliveries; two queries whatever the page size."""
+    """One page of the caller's application's deliveries; at most two queries whatever the page size."""
     queryset = scoped(Delivery.objects.all(), principal)
     if filters.appointment_id is not None:
         queryset = queryset.filter(appointment_id=filters.appointment_id)
@@ -160,14 +154,4 @@ def delivery_list(*, principal, filters: DeliveryFilters) -> DeliveryPage:
         queryset = queryset.filter(channel=filters.channel)
     if filters.status:
         queryset = queryset.filter(status__in=internal_statuses(filters.status))
-    total = queryset.count()
-    prefix = "-" if filters.sort_order == "desc" else ""
-    offset = (filters.page_number - 1) * filters.page_size
-    items = list(
-        queryset.order_by(f"{prefix}{DELIVERY_SORT_FIELDS[filters.sort_field]}", f"{prefix}id")[
-            offset : offset + filters.page_size
-        ]
-    )
-    return DeliveryPage(
-        items=items, total=total, page_count=math.ceil(total / filters.page_size), filters=filters
-    )
+    return page_of(queryset, order_by=DELIVERY_SORT_FIELDS[filters.sort_field], filters=filters)

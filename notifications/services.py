@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.api.fields import format_duration
 from core.errors import Conflict, InvalidInput
+from core.models import assign_changes
 from notifications.backends.base import SendResult
 from notifications.backends.webhook import url_refusal_reason
 from notifications.models import TIMED_TYPES, Channel, NotificationTemplate, NotificationType, WebhookEndpoint
@@ -75,13 +76,9 @@ def template_create(
 
 
 def template_update(*, template: NotificationTemplate, **changes) -> NotificationTemplate:
-    unknown = set(changes) - TEMPLATE_FIELDS
-    if unknown:
-        raise TypeError(f"template_update() got unknown fields {sorted(unknown)}")
-    for name, value in changes.items():
-        setattr(template, name, value)
+    changed = assign_changes(template, changes, allowed=TEMPLATE_FIELDS)
     _template_check(template)
-    _template_save(template, update_fields=[*changes, "updated_at"])
+    _template_save(template, update_fields=[*changed, "updated_at"])
     return template
 
 
@@ -141,14 +138,10 @@ def webhook_endpoint_create(
 
 
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
-    unknown = set(changes) - WEBHOOK_FIELDS
-    if unknown:
-        raise TypeError(f"webhook_endpoint_update() got unknown fields {sorted(unknown)}")
-    for name, value in changes.items():
-        setattr(endpoint, name, value)
+    changed = assign_changes(endpoint, changes, allowed=WEBHOOK_FIELDS)
     _webhook_endpoint_check(endpoint)
     endpoint.events = list(dict.fromkeys(endpoint.events))
-    endpoint.save(update_fields=[*changes, "updated_at"])
+    endpoint.save(update_fields=[*changed, "updated_at"])
     return endpoint
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import OPEN_STATUSES, Delivery, DeliveryStatus
-from notifications.tasks import deliveries_enqueue
+from notifications.pipeline.tasks import deliveries_enqueue
 
 
 def deliveries_save(rows: list[Delivery]) -> list[Delivery]:

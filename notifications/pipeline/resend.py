@@ -16,9 +16,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from core.errors import Conflict
-from notifications.models import Delivery, DeliveryStatus, NotificationType
+from notifications.models import Delivery, DeliveryStatus, NotificationType, internal_statuses
 from notifications.pipeline.outbox import deliveries_save
-from notifications.pipeline.states import internal_statuses
 from tenants.models import Application
 
 

@@ -1,11 +1,10 @@
-"""The vocabulary of a delivery's life: why rows are cancelled, what a send attempt came to, public statuses.
+"""The vocabulary of a delivery's life: why rows are cancelled and what a send attempt came to.
 
 Shared by every step of the pipeline and by the admin and APIs that show it;
 it imports nothing of the pipeline itself.
 """
 
 from appointments.models import Appointment
-from notifications.models import DeliveryStatus
 
 # Why a row was cancelled (Delivery.cancel_reason).
 LATE_REASON = "reminder time passed after the appointment started"
@@ -27,10 +26,3 @@ SENT, RETRIED, FAILED, CANCELLED, SKIPPED = "sent", "retried", "failed", "cancel
 def notifications_on(appointment: Appointment) -> bool:
     """Whether anything is sent for the appointment: both it and its application must allow it."""
     return bool(appointment.notifications_active and appointment.application.notifications_active)
-
-
-def internal_statuses(public_status: str) -> list[str]:
-    """The stored statuses a public one stands for: PENDING also covers rows being claimed or sent."""
-    if public_status == DeliveryStatus.PENDING:
-        return [DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]
-    return [public_status]

@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import ISODurationField, LocaleField, UTCDateTimeField
-from tenants.permissions import IsAgent, IsClientService, IsSupervisor
+from tenants.permissions import HasOperationRole
+from tenants.roles import Role
 
 
 class WhoAmI(APIView):
@@ -25,14 +26,16 @@ class WhoAmI(APIView):
 
 
 class AgentOrSupervisorOnly(APIView):
-    permission_classes = [IsAgent | IsSupervisor]
+    permission_classes = [HasOperationRole]
+    roles = {"GET": (Role.AGENT, Role.SUPERVISOR)}
 
     def get(self, request):
         return Response({"ok": True})
 
 
 class ClientServiceOnly(APIView):
-    permission_classes = [IsClientService]
+    permission_classes = [HasOperationRole]
+    roles = {"GET": (Role.CLIENT_SERVICE,)}
 
     def get(self, request):
         return Response({"ok": True})

@@ -11,7 +11,7 @@ import django
 
 def main() -> None:
     django.setup()
-    from notifications.tasks import dispatch_tick_task
+    from notifications.pipeline.tasks import dispatch_tick_task
 
     interval = float(sys.argv[1]) if len(sys.argv) > 1 else 0.5
     while True:

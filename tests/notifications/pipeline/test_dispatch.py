@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from notifications.models import Delivery, DeliveryStatus
+from notifications.pipeline.tasks import dispatch_tick_task
 from notifications.pipeline.tick import deliveries_tick
-from notifications.tasks import dispatch_tick_task
 from tests.notifications.pipeline.conftest import REMINDER_PERIOD, START
 
 pytestmark = pytest.mark.usefixtures("now")
