@@ -153,3 +153,20 @@ def test_no_change_reports_nothing(recorded, booked):
     )
 
     assert recorded == []
+
+
+def test_a_failing_subscriber_rolls_the_whole_change_back(booked):
+    """What a higher app does on the event is part of the change: if it fails, nothing is written."""
+
+    def refuse(event: changes.AppointmentChanged) -> None:
+        raise RuntimeError("the subscriber failed")
+
+    changes.APPOINTMENT_CHANGED.subscribe(refuse)
+    try:
+        with pytest.raises(RuntimeError, match="the subscriber failed"):
+            services.appointment_update(appointment=booked, title="Never stored")
+    finally:
+        changes.APPOINTMENT_CHANGED.unsubscribe(refuse)
+
+    stored = Appointment.objects.get(pk=booked.pk)
+    assert (stored.title, stored.version) == (booked.title, booked.version)

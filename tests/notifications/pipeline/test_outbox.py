@@ -118,6 +118,20 @@ def test_a_rolled_back_change_leaves_no_rows(templates, schedule):
     assert Delivery.objects.count() == 0
 
 
+def test_a_rolled_back_participant_change_leaves_no_rows(templates, schedule):
+    appointment = schedule()
+    before = Delivery.objects.count()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        participant_add_customer(
+            appointment=appointment, customer=CustomerDetails(first_name="Late", email="late@example.com")
+        )
+        assert Delivery.objects.count() > before  # planned inside the transaction...
+        raise RuntimeError("the request failed after adding the customer")
+
+    assert Delivery.objects.count() == before  # ...and gone with it
+
+
 def test_reschedule_cancels_pending_reminders_and_plans_new_ones(templates, schedule):
     appointment = schedule()
     old = {d.pk for d in rows(appointment, type="REMINDER")}
