@@ -21,7 +21,7 @@ from notifications.backends.base import (
 from notifications.errors import DeliveryFailed
 from notifications.models import Channel, ChannelSender, SenderVerification, VerificationStatus
 from notifications.senders.selectors import sender_require
-from notifications.templating.composition import email_from
+from notifications.templating.composition import email_from, email_html
 from participants.otp import OneTimeCodeIssued
 from tenants.models import Application
 
@@ -139,7 +139,7 @@ def direct_message_send(
     text_body: str,
     html_body: str = "",
 ) -> SendResult:
-    """Send one message now from the application's verified sender.
+    """Send one message now from the application's verified sender; an HTML body gets the email layout.
 
     404 (ServiceUnavailable) when the channel is not verified or switched off,
     502 (DeliveryFailed) when the provider does not take the message.
@@ -152,7 +152,7 @@ def direct_message_send(
             from_email=email_from(sender=sender, application=application),
             subject=subject,
             text_body=text_body,
-            html_body=html_body,
+            html_body=email_html(html_body, application=application),
         )
     elif channel == Channel.SMS:
         message = SmsMessage(to=to, from_number=sender.from_number, body=text_body)

@@ -1,17 +1,24 @@
 """Turn a template and an appointment into the message a channel backend sends.
 
 The delivery pipeline calls these, then `get_backend(channel).send(message)`.
+Every HTML email, composed here or sent directly, gets its layout from `email_html`.
 """
 
+import re
 from email.utils import formataddr
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 from notifications.backends.base import EmailMessage, SmsMessage, WebhookMessage
 from notifications.models import Channel, ChannelSender
 from notifications.senders.selectors import sender_require
 from notifications.templating import rendering
+
+EMAIL_LAYOUT = "email/layout.html"
+_DOCUMENT_BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def email_from(*, sender: ChannelSender, application) -> str:
@@ -28,8 +35,25 @@ def email_compose(*, template, appointment, recipient, organizer=None) -> EmailM
         from_email=email_from(sender=sender, application=application),
         subject=rendered.subject,
         text_body=rendered.text_body,
-        html_body=rendered.html_body,
+        html_body=email_html(rendered.html_body, application=application),
         attachments=email_attachments(appointment=appointment, notification_type=template.type),
+    )
+
+
+def email_html(body: str, *, application) -> str:
+    """The HTML part of an email: `body` inside the shared layout; "" stays "" (a text-only email)."""
+    if not body:
+        return ""
+    content, styles = body, ""
+    document = _DOCUMENT_BODY.search(body)
+    if document:
+        # A template written as a whole document: its <body> goes into the layout,
+        # its <style> elements into the layout's <head>, so nothing nests a second <html>.
+        content, styles = document.group(1), "".join(_STYLE.findall(body[: document.start()]))
+    # The layout takes body and styles as they are: they are HTML already, in which
+    # rendering.render escaped every value and kept the template's own markup.
+    return render_to_string(
+        EMAIL_LAYOUT, {"application_name": application.name, "body": content, "styles": styles}
     )
 
 
