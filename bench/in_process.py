@@ -28,12 +28,13 @@ def main(names: list[str], requests: int = 100, repeats: int = 7) -> None:
     django.setup()
     from django.test import Client
 
-    from bench.appointments_api import OUT, _parse
+    from bench.api_operations import OUT
+    from bench.api_requests import parse
 
     client = Client()
     for name in names:
         lines = (OUT / f"requests-{name}.tsv").read_text().splitlines()[:requests]
-        calls = [_parse(line) for line in lines]
+        calls = [parse(line) for line in lines]
         for method, path, headers, body in calls[:30]:  # warm up
             client.generic(method, path, body or "", content_type="application/json", **headers)
         best = float("inf")
