@@ -8,8 +8,10 @@ appointment_delete: the same services as the REST API, so the change hook
 """
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin
@@ -28,11 +30,15 @@ from tenants.admin_scoping import (
     console_principal,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 LOCAL_TIME_FORMAT = "%d %b %Y %H:%M %Z"
 
 
 def local_time(appointment: Appointment, moment: datetime) -> datetime:
     """`moment` in the appointment's own time zone (UTC when the zone is unknown)."""
+    zone: tzinfo
     try:
         zone = zoneinfo.ZoneInfo(appointment.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -78,7 +84,8 @@ class StatusFilter(admin.SimpleListFilter):
         return [(status, status.capitalize()) for status in STATUS_FILTERS]
 
     def queryset(self, request, queryset):
-        condition = STATUS_FILTERS.get(self.value())
+        value = self.value()
+        condition = None if value is None else STATUS_FILTERS.get(value)
         return queryset if condition is None else queryset.filter(condition)
 
 
@@ -139,11 +146,12 @@ class AppointmentChangeForm(forms.ModelForm):
             self.initial["start"] = local_start(self.instance).replace(tzinfo=None)
             if self.instance.timezone not in dict(zone_choices()):
                 # An old zone name the system no longer knows: keep it choosable.
-                field = self.fields["timezone"]
-                field.choices = [(self.instance.timezone, self.instance.timezone), *field.choices]
+                field = cast(forms.ChoiceField, self.fields["timezone"])
+                known = cast(Iterable[tuple[str, str]], field.choices)  # zone_choices, made lazy
+                field.choices = [(self.instance.timezone, self.instance.timezone), *known]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a ModelForm's clean() returns cleaned_data
         start, zone_name = cleaned.get("start"), cleaned.get("timezone")
         if start is not None and zone_name:
             zone = zoneinfo.ZoneInfo(zone_name)
@@ -163,8 +171,8 @@ class ParticipantInline(TenantScopedInline, admin.TabularInline):
     """Shown, not edited: participants join and leave through the API's participant operations."""
 
     model = Participant
-    fields = ["participant_id", "type", "state", "first_name", "last_name", "email", "phone"]
-    readonly_fields = fields
+    readonly_fields = ["participant_id", "type", "state", "first_name", "last_name", "email", "phone"]
+    fields = list(readonly_fields)
     extra = 0
     can_delete = False
     show_change_link = True
@@ -174,6 +182,12 @@ class ParticipantInline(TenantScopedInline, admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ParticipantTotal(TypedDict):
+    """What AppointmentAdmin.get_queryset annotates each row with."""
+
+    participant_total: int
 
 
 @admin.register(Appointment)
@@ -288,7 +302,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         return status_of(appointment)
 
     @admin.display(description="participants", ordering="participant_total")
-    def participant_count(self, appointment: Appointment) -> int:
+    def participant_count(self, appointment: "WithAnnotations[Appointment, ParticipantTotal]") -> int:
         return appointment.participant_total
 
     # --- saving through the services ---

@@ -1,6 +1,7 @@
 """The /api/appointments operations: input serializer, then a selector or service, then output."""
 
 import ipaddress
+from typing import cast
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -25,9 +26,10 @@ from appointments.selectors import (
     appointment_participants_load,
 )
 from core.api.schema import error_responses
-from participants.authentication import HasOTPCredentials, OTPBasicAuthentication
+from participants.authentication import HasOTPCredentials, OTPBasicAuthentication, OTPCredentials
 from participants.otp import otp_application, otp_request
 from tenants.permissions import HasOperationRole, operation_roles
+from tenants.principal import request_principal
 from tenants.roles import Role
 from tenants.selectors import application_get
 
@@ -56,7 +58,7 @@ class OperationApi(APIView):
     def appointment(self, appointment_id) -> Appointment:
         """The appointment, if the caller reaches it acting in this operation's roles."""
         return appointment_get(
-            principal=self.request.user,
+            principal=request_principal(self.request),
             appointment_id=appointment_id,
             roles=operation_roles(self, self.request),
         )
@@ -83,7 +85,7 @@ class AppointmentCollectionApi(OperationApi):
     def get(self, request: Request) -> Response:
         query = validated(s.AppointmentListQuerySerializer, request.query_params)
         if query.get("applicationId"):
-            application_of(principal=request.user, application_id=query["applicationId"])
+            application_of(principal=request_principal(request), application_id=query["applicationId"])
         bounds = query.get("range") or (None, None)
         filters = AppointmentFilters(
             organizer_ids=tuple(query.get("organizerId") or ()),
@@ -95,7 +97,7 @@ class AppointmentCollectionApi(OperationApi):
             page_size=query["pageSize"],
             page_number=query["pageNumber"],
         )
-        page = appointment_list(principal=request.user, filters=filters)
+        page = appointment_list(principal=request_principal(request), filters=filters)
         return Response(s.FindAppointmentsResponsePagedSerializer(page).data)
 
     @extend_schema(
@@ -111,10 +113,11 @@ class AppointmentCollectionApi(OperationApi):
     )
     def post(self, request: Request) -> Response:
         data = validated(s.ScheduleAppointmentSerializer, request.data)
-        application = application_of(principal=request.user, application_id=data["application_id"])
+        principal = request_principal(request)
+        application = application_of(principal=principal, application_id=data["application_id"])
         appointment = services.appointment_schedule(
             application=application,
-            organizer_id=request.user.user_id,
+            organizer_id=principal.user_id,
             **s.schedule_arguments(data, application),
         )
         return appointment_response(appointment)
@@ -255,7 +258,9 @@ class AppointmentEligibleApi(OperationApi):
     )
     def get(self, request: Request) -> Response:
         query = validated(s.AppointmentEligibleQuerySerializer, request.query_params)
-        appointments = appointment_eligible_list(principal=request.user, time_frame=query["timeFrame"])
+        appointments = appointment_eligible_list(
+            principal=request_principal(request), time_frame=query["timeFrame"]
+        )
         data = s.FindAppointmentsEligibleResponseSerializer(appointments, many=True).data
         return Response(data, headers={"Deprecation": "true"})
 
@@ -329,7 +334,7 @@ class AppointmentBasicApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(s.ScheduleAppointmentSerializer, request.data)
-        credentials = request.user
+        credentials = cast(OTPCredentials, request.user)  # the only user HasOTPCredentials admits
         application = otp_application(application_id=data["application_id"])
         appointment = services.appointment_schedule_as_customer(
             application=application,
@@ -376,6 +381,8 @@ def client_address(request: Request) -> str | None:
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
         address = hops[-min(proxies, len(hops))]
+    if address is None:
+        return None
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

@@ -62,10 +62,10 @@ def appointment_changed(
 
 def _bump_version(appointment: Appointment, change: AppointmentChange) -> None:
     fields = ["version", "updated_at"]
-    appointment.version = F("version") + 1  # type: ignore[assignment]
+    appointment.version = F("version") + 1
     if change == AppointmentChange.RESCHEDULED:
         # iCalendar clients only replace an event whose SEQUENCE grew.
-        appointment.sequence = F("sequence") + 1  # type: ignore[assignment]
+        appointment.sequence = F("sequence") + 1
         fields.append("sequence")
     appointment.save(update_fields=fields)
     # Read the numbers back so that no F() expression lingers on the instance.

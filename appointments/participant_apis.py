@@ -13,6 +13,7 @@ from core.api.schema import error_responses
 from participants.models import Participant
 from participants.serializers import ParticipantDetailsSerializer, customer_details
 from tenants.permissions import operation_roles
+from tenants.principal import request_principal
 from tenants.roles import Role
 
 AGENT, SUPERVISOR, CUSTOMER = Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER
@@ -64,7 +65,7 @@ class ParticipantDetailApi(OperationApi):
 
     def participant(self, appointment_id: str, participant_id: str) -> Participant:
         return participant_get(
-            principal=self.request.user,
+            principal=request_principal(self.request),
             appointment_id=appointment_id,
             participant_id=participant_id,
             roles=operation_roles(self, self.request),

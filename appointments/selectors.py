@@ -77,7 +77,7 @@ def _reaches(principal: Principal, roles: set[str], appointment: Appointment) ->
     return Role.CUSTOMER in roles and _as_uuid(principal.conference_id) == appointment.pk
 
 
-def _as_uuid(value) -> uuid.UUID | None:
+def _as_uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -85,7 +85,7 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 
 def appointment_get(
-    *, principal: Principal, appointment_id, roles: Iterable[str] | None = None
+    *, principal: Principal, appointment_id: object, roles: Iterable[str] | None = None
 ) -> Appointment:
     """One appointment the caller may reach, its participants loaded; anything else is not found.
 
@@ -122,7 +122,7 @@ def appointment_lock(*, appointment: Appointment) -> Appointment:
     return locked
 
 
-def application_of(*, principal: Principal, application_id) -> Application:
+def application_of(*, principal: Principal, application_id: object) -> Application:
     """The caller's own application when `application_id` names it; any other is not found."""
     if _as_uuid(application_id) != principal.application_id:
         raise NotFound(f"application {application_id} not found")

@@ -9,9 +9,11 @@ import uuid
 import zoneinfo
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone as django_timezone
 
 from appointments.changes import AppointmentChange, appointment_changed
@@ -57,7 +59,8 @@ def _schedule_end(*, start: datetime, duration: timedelta, timezone: str) -> dat
 def _check_lengths(**values: str | None) -> None:
     """Refuse values longer than their column (the API's own ids and locales, from tokens or parsers)."""
     for name, value in values.items():
-        limit = Appointment._meta.get_field(_COLUMNS[name]).max_length
+        field = cast(Field, Appointment._meta.get_field(_COLUMNS[name]))
+        limit = cast(int, field.max_length)  # both columns are CharFields
         if value and len(value) > limit:
             raise InvalidInput.for_field(name, f"must be at most {limit} characters")
 
@@ -272,7 +275,7 @@ def appointment_schedule_as_customer(
     contact: Contact,
     code: str,
     customer: CustomerDetails | None = None,
-    **schedule,
+    **schedule: Any,
 ) -> Appointment:
     """Schedule with the customer as organizer, once `code` proves the customer owns `contact`.
 

@@ -1,5 +1,7 @@
 """Public calendar endpoints: an .ics download and a redirect to Google Calendar."""
 
+from typing import cast
+
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
@@ -79,8 +81,12 @@ class IcalEventApi(PublicCalendarApi):
     def get(self, request, id: str):
         event = self.calendar_event(id)
         response = HttpResponse(build_ics(event), content_type=ICS_CONTENT_TYPE)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"appointment-{event.appointment_id}.ics"
+        # Only a header that is neither an attachment nor named is None.
+        response["Content-Disposition"] = cast(
+            str,
+            content_disposition_header(
+                as_attachment=True, filename=f"appointment-{event.appointment_id}.ics"
+            ),
         )
         # A reschedule changes the file: never let a cache serve the old times.
         add_never_cache_headers(response)

@@ -13,14 +13,21 @@ Django admin:
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 
 from core.errors import DomainError
+
+if TYPE_CHECKING:
+    # ServiceBackedAdmin only ever sits in front of admin.ModelAdmin.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
 
 _REFUSAL_ATTRIBUTE = "_console_service_refusal"
 
@@ -33,7 +40,7 @@ class ServiceRefused(Exception):
         self.error = error
 
 
-class ServiceBackedAdmin:
+class ServiceBackedAdmin(_ModelAdminBase):
     """ModelAdmin mixin for admins whose save_model calls services.
 
     In save_model, wrap the service calls in `with self.refusals_as_form_errors():`.
@@ -63,7 +70,7 @@ class ServiceBackedAdmin:
             return form_class
         errors = self.form_errors_of(refusal)
 
-        class RefusedForm(form_class):
+        class RefusedForm(form_class):  # type: ignore[valid-type, misc]  # a base known only at run time
             def clean(self):
                 cleaned = super().clean()
                 for name, field_messages in errors.items():

@@ -2,7 +2,7 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import Model
@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 
 from core.api.fields import format_duration
 from core.api.schema import error_responses
+from core.pages import Row
 from notifications import selectors, services
-from notifications.models import Channel
+from notifications.models import Channel, NotificationTemplate, WebhookEndpoint
 from notifications.senders import services as senders
 from notifications.serializers import (
     EmailNotificationRequestSerializer,
@@ -36,6 +37,7 @@ from notifications.serializers import (
 )
 from tenants.models import Application
 from tenants.permissions import IsAdmin
+from tenants.principal import request_principal
 
 TAG = "notifications"
 
@@ -55,7 +57,7 @@ def _test_send(request, serializer_class, channel: str, *, to_field: str) -> Res
     """emails/test and sms/test: render the body with a sample appointment and send it now."""
     data = _valid(serializer_class, request)
     application = selectors.application_for_request(
-        principal=request.user, application_id=data["applicationId"]
+        principal=request_principal(request), application_id=data["applicationId"]
     )
     services.notification_test_send(
         application=application,
@@ -96,7 +98,7 @@ class EmailVerifyApi(AdminApi):
     def post(self, request):
         data = _valid(EmailServiceRequestSerializer, request)
         application = selectors.application_for_request(
-            principal=request.user, application_id=data["applicationId"]
+            principal=request_principal(request), application_id=data["applicationId"]
         )
         senders.sender_verification_start(
             application=application,
@@ -143,7 +145,7 @@ class SmsVerifyApi(AdminApi):
     def post(self, request):
         data = _valid(SMSServiceRequestSerializer, request)
         application = selectors.application_for_request(
-            principal=request.user, application_id=data["applicationId"]
+            principal=request_principal(request), application_id=data["applicationId"]
         )
         senders.sender_verification_start(
             application=application, channel=Channel.SMS, to=data["toNumber"], from_number=data["fromNumber"]
@@ -212,7 +214,7 @@ def _otp_sent(application) -> Response:
 def _confirm(request, channel: str) -> Response:
     data = _valid(ServiceConfirmationRequestSerializer, request)
     application = selectors.application_for_request(
-        principal=request.user, application_id=data["applicationId"]
+        principal=request_principal(request), application_id=data["applicationId"]
     )
     senders.sender_verification_confirm(application=application, channel=channel, code=data["code"])
     return Response(status=204)
@@ -224,7 +226,9 @@ def _confirm(request, channel: str) -> Response:
 def _check_body_application(request: Request, data: dict[str, Any]) -> None:
     # A body may name its application; only the token's own exists for the caller.
     if "applicationId" in data:
-        selectors.application_for_request(principal=request.user, application_id=data.pop("applicationId"))
+        selectors.application_for_request(
+            principal=request_principal(request), application_id=data.pop("applicationId")
+        )
 
 
 class _CollectionApi(AdminApi, ABC):
@@ -246,11 +250,11 @@ class _CollectionApi(AdminApi, ABC):
     def post(self, request: Request) -> Response:
         values = dict(_valid(self.input_serializer, request))
         _check_body_application(request, values)
-        row = self.create(application=request.user.application, values=values)
+        row = self.create(application=request_principal(request).application, values=values)
         return Response(self.output_serializer(row).data, status=201)
 
 
-class _ItemApi(AdminApi, ABC):
+class _ItemApi(AdminApi, ABC, Generic[Row]):
     # GET, PUT (all fields), PATCH (some) and DELETE (204) of one of the caller's rows.
 
     input_serializer: type[serializers.Serializer]
@@ -258,13 +262,13 @@ class _ItemApi(AdminApi, ABC):
     lookup_url_kwarg: str  # the row's id in the URL
 
     @abstractmethod
-    def row(self, request: Request, pk: str) -> Model: ...
+    def row(self, request: Request, pk: str) -> Row: ...
 
     @abstractmethod
-    def update(self, row: Model, values: dict[str, Any]) -> Model: ...
+    def update(self, row: Row, values: dict[str, Any]) -> Row: ...
 
     @abstractmethod
-    def remove(self, row: Model) -> None: ...
+    def remove(self, row: Row) -> None: ...
 
     def get(self, request: Request, **kwargs: str) -> Response:
         return Response(self.output_serializer(self.row(request, kwargs[self.lookup_url_kwarg])).data)
@@ -286,7 +290,7 @@ class _ItemApi(AdminApi, ABC):
         return Response(self.output_serializer(self.update(row, values)).data)
 
 
-ItemApi = TypeVar("ItemApi", bound=type[_ItemApi])
+ItemApi = TypeVar("ItemApi", bound=type[_ItemApi[Any]])
 
 
 def _item_schema(name: str, *, conflicts: tuple[int, ...]) -> Callable[[ItemApi], ItemApi]:
@@ -298,7 +302,7 @@ def _item_schema(name: str, *, conflicts: tuple[int, ...]) -> Callable[[ItemApi]
     return describe
 
 
-def _item_schema_view(name: str, api: type[_ItemApi], conflicts: tuple[int, ...]) -> Any:
+def _item_schema_view(name: str, api: type[_ItemApi[Any]], conflicts: tuple[int, ...]) -> Any:
     body, shown = api.input_serializer, api.output_serializer
     return extend_schema_view(
         get=extend_schema(tags=[TAG], operation_id=f"get{name}", responses={200: shown, **_errors(404)}),
@@ -345,7 +349,7 @@ class TemplateListApi(_CollectionApi):
     def rows(self, request: Request) -> Iterable[Model]:
         params = request.query_params
         return selectors.template_list(
-            principal=request.user,
+            principal=request_principal(request),
             type=params.get("type"),
             channel=params.get("channel"),
             locale=params.get("locale", "").replace("-", "_") or None,
@@ -356,18 +360,18 @@ class TemplateListApi(_CollectionApi):
 
 
 @_item_schema("NotificationTemplate", conflicts=(409,))
-class TemplateDetailApi(_ItemApi):
+class TemplateDetailApi(_ItemApi[NotificationTemplate]):
     input_serializer = NotificationTemplateInputSerializer
     output_serializer = NotificationTemplateSerializer
     lookup_url_kwarg = "template_id"
 
-    def row(self, request: Request, pk: str) -> Model:
-        return selectors.template_get(principal=request.user, template_id=pk)
+    def row(self, request: Request, pk: str) -> NotificationTemplate:
+        return selectors.template_get(principal=request_principal(request), template_id=pk)
 
-    def update(self, row: Model, values: dict[str, Any]) -> Model:
+    def update(self, row: NotificationTemplate, values: dict[str, Any]) -> NotificationTemplate:
         return services.template_update(template=row, **values)
 
-    def remove(self, row: Model) -> None:
+    def remove(self, row: NotificationTemplate) -> None:
         services.template_delete(template=row)
 
 
@@ -389,23 +393,23 @@ class WebhookListApi(_CollectionApi):
     output_serializer = WebhookEndpointSerializer
 
     def rows(self, request: Request) -> Iterable[Model]:
-        return selectors.webhook_endpoint_list(principal=request.user)
+        return selectors.webhook_endpoint_list(principal=request_principal(request))
 
     def create(self, *, application: Application, values: dict[str, Any]) -> Model:
         return services.webhook_endpoint_create(application=application, **values)
 
 
 @_item_schema("NotificationWebhook", conflicts=())
-class WebhookDetailApi(_ItemApi):
+class WebhookDetailApi(_ItemApi[WebhookEndpoint]):
     input_serializer = WebhookEndpointInputSerializer
     output_serializer = WebhookEndpointSerializer
     lookup_url_kwarg = "endpoint_id"
 
-    def row(self, request: Request, pk: str) -> Model:
-        return selectors.webhook_endpoint_get(principal=request.user, endpoint_id=pk)
+    def row(self, request: Request, pk: str) -> WebhookEndpoint:
+        return selectors.webhook_endpoint_get(principal=request_principal(request), endpoint_id=pk)
 
-    def update(self, row: Model, values: dict[str, Any]) -> Model:
+    def update(self, row: WebhookEndpoint, values: dict[str, Any]) -> WebhookEndpoint:
         return services.webhook_endpoint_update(endpoint=row, **values)
 
-    def remove(self, row: Model) -> None:
+    def remove(self, row: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(endpoint=row)

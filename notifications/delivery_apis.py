@@ -13,6 +13,7 @@ from notifications import selectors
 from notifications.pipeline import feedback
 from notifications.serializers import DeliveryListQuerySerializer, DeliveryPageSerializer
 from tenants.permissions import IsAdmin, IsSupervisor
+from tenants.principal import request_principal
 
 TAG = "notifications"
 SIGNATURE_HEADER = "HTTP_X_TWILIO_SIGNATURE"
@@ -51,7 +52,7 @@ class DeliveryListApi(APIView):
             page_size=query["pageSize"],
             page_number=query["pageNumber"],
         )
-        page = selectors.delivery_list(principal=request.user, filters=filters)
+        page = selectors.delivery_list(principal=request_principal(request), filters=filters)
         return Response(DeliveryPageSerializer(page).data)
 
 

@@ -184,7 +184,7 @@ class DeliveryStatus(models.TextChoices):
 # Rows no worker has started to send: they may still be cancelled or claimed.
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 # CLAIMED and SENDING are internal: the API shows them as PENDING.
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     DeliveryStatus.CLAIMED: DeliveryStatus.PENDING,
     DeliveryStatus.SENDING: DeliveryStatus.PENDING,
 }

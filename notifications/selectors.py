@@ -5,8 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from appointments.models import Appointment
 from core.errors import NotFound
 from core.pages import Page, page_of
 from notifications.models import Delivery, NotificationTemplate, WebhookEndpoint, internal_statuses
@@ -18,10 +20,11 @@ from notifications.templating.samples import (
     sample_start,
 )
 from tenants.models import Application
+from tenants.principal import Principal
 from tenants.selectors import get_scoped_or_404, scoped
 
 
-def application_for_request(*, principal, application_id) -> Application:
+def application_for_request(*, principal: Principal, application_id: uuid.UUID | str) -> Application:
     """The application a request body names: only the caller's own; any other is not found."""
     if str(application_id) != str(principal.application_id):
         raise NotFound(f"application {application_id} not found")
@@ -29,26 +32,28 @@ def application_for_request(*, principal, application_id) -> Application:
 
 
 def template_list(
-    *, principal, type: str | None = None, channel: str | None = None, locale: str | None = None
-):
+    *, principal: Principal, type: str | None = None, channel: str | None = None, locale: str | None = None
+) -> QuerySet[NotificationTemplate]:
     queryset = scoped(NotificationTemplate.objects.all(), principal)
     filters = {"type": type, "channel": channel, "locale": locale}
     return queryset.filter(**{key: value for key, value in filters.items() if value})
 
 
-def template_get(*, principal, template_id) -> NotificationTemplate:
+def template_get(*, principal: Principal, template_id: uuid.UUID | str) -> NotificationTemplate:
     return get_scoped_or_404(NotificationTemplate.objects.all(), principal, label="template", pk=template_id)
 
 
-def webhook_endpoint_list(*, principal):
+def webhook_endpoint_list(*, principal: Principal) -> QuerySet[WebhookEndpoint]:
     return scoped(WebhookEndpoint.objects.all(), principal)
 
 
-def webhook_endpoint_get(*, principal, endpoint_id) -> WebhookEndpoint:
+def webhook_endpoint_get(*, principal: Principal, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
     return get_scoped_or_404(WebhookEndpoint.objects.all(), principal, label="webhook", pk=endpoint_id)
 
 
-def templates_for_appointment(*, appointment, type: str, channel: str) -> list[NotificationTemplate]:
+def templates_for_appointment(
+    *, appointment: Appointment, type: str, channel: str
+) -> list[NotificationTemplate]:
     """The active templates to send for an appointment, each in the best locale available.
 
     REMINDER and ROOM may have several templates with different periods; the
@@ -58,7 +63,7 @@ def templates_for_appointment(*, appointment, type: str, channel: str) -> list[N
     candidates = NotificationTemplate.objects.filter(
         application_id=appointment.application_id, type=type, channel=channel, active=True
     )
-    by_period = defaultdict(dict)
+    by_period: defaultdict[timedelta | None, dict[str, NotificationTemplate]] = defaultdict(dict)
     for template in candidates:
         by_period[template.period][template.locale] = template
     chosen = []
@@ -143,7 +148,7 @@ class DeliveryFilters:
 DeliveryPage = Page[Delivery, DeliveryFilters]
 
 
-def delivery_list(*, principal, filters: DeliveryFilters) -> DeliveryPage:
+def delivery_list(*, principal: Principal, filters: DeliveryFilters) -> DeliveryPage:
     """One page of the caller's application's deliveries; at most two queries whatever the page size."""
     queryset = scoped(Delivery.objects.all(), principal)
     if filters.appointment_id is not None:

@@ -4,7 +4,9 @@ Senders and their verification are in notifications.senders; the delivery
 pipeline in notifications.pipeline.
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +25,7 @@ from notifications.templating.samples import (
     sample_recipient,
     sample_start,
 )
+from tenants.models import Application
 
 # Errors name fields as the API does; services are the API's vocabulary.
 API_FIELD_NAMES = {"subject": "subject", "text_body": "textBody", "html_body": "htmlBody"}
@@ -49,7 +52,7 @@ def _tag_errors(*, subject: str, text_body: str, html_body: str) -> dict[str, li
 
 def template_create(
     *,
-    application,
+    application: Application,
     type: str,
     channel: str,
     locale: str,
@@ -75,7 +78,7 @@ def template_create(
     return template
 
 
-def template_update(*, template: NotificationTemplate, **changes) -> NotificationTemplate:
+def template_update(*, template: NotificationTemplate, **changes: Any) -> NotificationTemplate:
     changed = assign_changes(template, changes, allowed=TEMPLATE_FIELDS)
     _template_check(template)
     _template_save(template, update_fields=[*changed, "updated_at"])
@@ -92,11 +95,12 @@ def _template_check(template: NotificationTemplate) -> None:
         errors["locale"] = [
             f"{template.locale} is not a supported locale (see GET /api/notifications/locales)"
         ]
-    if template.type in TIMED_TYPES and template.period is None:
-        errors["period"] = ["is required for REMINDER and ROOM templates"]
-    elif template.type in TIMED_TYPES and template.period <= timedelta(0):
-        errors["period"] = ["must be longer than zero"]
-    elif template.type not in TIMED_TYPES and template.period is not None:
+    if template.type in TIMED_TYPES:
+        if template.period is None:
+            errors["period"] = ["is required for REMINDER and ROOM templates"]
+        elif template.period <= timedelta(0):
+            errors["period"] = ["must be longer than zero"]
+    elif template.period is not None:
         errors["period"] = ["applies only to REMINDER and ROOM templates"]
     if template.channel == Channel.SMS:
         if not template.text_body:
@@ -113,7 +117,7 @@ def _template_check(template: NotificationTemplate) -> None:
     _refuse(errors)
 
 
-def _template_save(template: NotificationTemplate, update_fields=None) -> None:
+def _template_save(template: NotificationTemplate, update_fields: Sequence[str] | None = None) -> None:
     try:
         with transaction.atomic():
             template.save(update_fields=update_fields)
@@ -128,7 +132,7 @@ def _template_save(template: NotificationTemplate, update_fields=None) -> None:
 
 
 def webhook_endpoint_create(
-    *, application, url: str, events: list[str], secret: str = "", active: bool = True
+    *, application: Application, url: str, events: list[str], secret: str = "", active: bool = True
 ) -> WebhookEndpoint:
     endpoint = WebhookEndpoint(application=application, url=url, events=events, secret=secret, active=active)
     _webhook_endpoint_check(endpoint)
@@ -137,7 +141,7 @@ def webhook_endpoint_create(
     return endpoint
 
 
-def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndpoint:
     changed = assign_changes(endpoint, changes, allowed=WEBHOOK_FIELDS)
     _webhook_endpoint_check(endpoint)
     endpoint.events = list(dict.fromkeys(endpoint.events))
@@ -150,7 +154,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 
 def _webhook_endpoint_check(endpoint: WebhookEndpoint) -> None:
-    errors = {}
+    errors: dict[str, list[str]] = {}
     reason = url_refusal_reason(endpoint.url)
     if reason:
         errors["url"] = [reason]
@@ -168,7 +172,7 @@ def _webhook_endpoint_check(endpoint: WebhookEndpoint) -> None:
 
 def notification_test_send(
     *,
-    application,
+    application: Application,
     channel: str,
     to: str,
     type: str,

@@ -26,7 +26,7 @@ class ParticipantAdmin(TenantScopedAdmin, admin.ModelAdmin):
     list_filter = ["type", "state", "application"]
     list_select_related = ["appointment", "application"]
     search_fields = ["participant_id", "first_name", "last_name", "email", "phone", "appointment__title"]
-    fields = [
+    readonly_fields = [
         "participant_id",
         "type",
         "state",
@@ -41,7 +41,7 @@ class ParticipantAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields
+    fields = list(readonly_fields)
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, participant: Participant) -> str:

@@ -6,6 +6,7 @@ contact and per client address by counting recent rows in the database, so the
 limits hold across every web process.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -131,7 +132,7 @@ def _check_rate(
         raise TooManyRequests("too many codes requested from this address; try again later")
 
 
-def otp_application(*, application_id: object) -> Application:
+def otp_application(*, application_id: uuid.UUID | str) -> Application:
     """The application a customer's code belongs to; an unknown one fails like a wrong code."""
     application = Application.objects.filter(pk=application_id).first()
     if application is None:

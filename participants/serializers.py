@@ -1,5 +1,7 @@
 """Shapes of participants in and out of the API, with the document's field names."""
 
+from typing import overload
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -54,6 +56,10 @@ class CustomerDetailsSerializer(serializers.Serializer):
     username = UnquotedCharField(required=False, allow_blank=True, max_length=254)
 
 
+@overload
+def customer_details(data: dict) -> CustomerDetails: ...
+@overload
+def customer_details(data: None) -> None: ...
 def customer_details(data: dict | None) -> CustomerDetails | None:
     """The validated `customer` object of a request as the services take it."""
     if data is None:

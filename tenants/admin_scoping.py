@@ -20,6 +20,7 @@ Use:
 """
 
 import uuid
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
@@ -33,6 +34,16 @@ from tenants.models import Application
 from tenants.principal import Principal
 from tenants.roles import Role
 from tenants.supervisors import supervised_application_ids
+
+if TYPE_CHECKING:
+    # The mixins below only ever sit in front of these admin classes (see the module docstring).
+    from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
+
+    _AdminBase = BaseModelAdmin[Any]
+    _ModelAdminBase = admin.ModelAdmin[Any]
+    _InlineBase = InlineModelAdmin[Any, Any]
+else:
+    _AdminBase = _ModelAdminBase = _InlineBase = object
 
 _CACHE_ATTRIBUTE = "_admin_application_ids"
 
@@ -58,20 +69,25 @@ def has_application_key(model: type[models.Model]) -> bool:
         field = model._meta.get_field("application")
     except FieldDoesNotExist:
         return False
-    return field.many_to_one and issubclass(field.related_model, Application)
+    return bool(field.many_to_one) and issubclass(cast(type, field.related_model), Application)
 
 
-def application_id_of(obj: models.Model, lookup: str):
+def _attname(obj: models.Model, name: str) -> str:
+    """The attribute holding field `name`'s value (`appointment_id` for the foreign key `appointment`)."""
+    return cast(models.Field, obj._meta.get_field(name)).attname
+
+
+def application_id_of(obj: models.Model, lookup: str) -> uuid.UUID | None:
     """Follow the ORM path `lookup` (e.g. "appointment__application") from `obj` to an application id."""
     if lookup == "pk":
         return obj.pk
     *hops, last = lookup.split("__")
     for hop in hops:
         # An unsaved row may not have the related row yet: then it has no application.
-        if getattr(obj, obj._meta.get_field(hop).attname) is None:
+        if getattr(obj, _attname(obj, hop)) is None:
             return None
         obj = getattr(obj, hop)
-    return getattr(obj, obj._meta.get_field(last).attname)
+    return getattr(obj, _attname(obj, last))
 
 
 def _scoped_admin_for(model, admin_site) -> "TenantScopedAdmin | None":
@@ -79,7 +95,7 @@ def _scoped_admin_for(model, admin_site) -> "TenantScopedAdmin | None":
     return model_admin if isinstance(model_admin, TenantScopedAdmin) else None
 
 
-def application_id_for(obj: models.Model, admin_site: admin.AdminSite | None = None):
+def application_id_for(obj: models.Model, admin_site: admin.AdminSite | None = None) -> uuid.UUID | None:
     """The application `obj` belongs to, through its registered admin when it has one."""
     if isinstance(obj, Application):
         return obj.pk
@@ -87,7 +103,7 @@ def application_id_for(obj: models.Model, admin_site: admin.AdminSite | None = N
     if model_admin is not None:
         return application_id_of(obj, model_admin.application_lookup)
     if has_application_key(type(obj)):
-        return obj.application_id
+        return application_id_of(obj, "application")
     raise ImproperlyConfigured(f"cannot tell which application a {type(obj).__name__} belongs to")
 
 
@@ -144,7 +160,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         )
 
 
-class _TenantScoping:
+class _TenantScoping(_AdminBase):
     """What change lists, forms and inlines share: the scoped rows and foreign-key choices."""
 
     #: ORM path from the model to its Application, or "pk" for Application itself.
@@ -188,7 +204,7 @@ class _TenantScoping:
             leads_to_application = (
                 bool(path)
                 and all(field.concrete and (field.many_to_one or field.one_to_one) for field in path)
-                and issubclass(path[-1].related_model, Application)
+                and issubclass(cast(type, path[-1].related_model), Application)
             )
         if leads_to_application:
             return []
@@ -201,7 +217,7 @@ class _TenantScoping:
         ]
 
 
-class TenantScopedAdmin(_TenantScoping):
+class TenantScopedAdmin(_TenantScoping, _ModelAdminBase):
     """ModelAdmin mixin: a supervisor sees and changes only rows of their applications.
 
     Put it before admin.ModelAdmin in the bases and set `application_lookup`
@@ -262,7 +278,7 @@ class TenantOwnedInlineFormSet(BaseInlineFormSet):
             instance.application_id = application_id_for(self.instance)
 
 
-class TenantScopedInline(_TenantScoping):
+class TenantScopedInline(_TenantScoping, _InlineBase):
     """InlineModelAdmin mixin: the inline rows and their choices follow the parent's application.
 
     The `application` field of tenant-owned inline rows is not shown: it is the

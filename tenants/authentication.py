@@ -4,6 +4,7 @@ import uuid
 
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.tokens import Token
 
 from tenants.principal import Principal
 from tenants.selectors import application_organization_id
@@ -14,7 +15,9 @@ class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
 
     www_authenticate_realm = "api"
 
-    def get_user(self, validated_token) -> Principal:
+    # simplejwt annotates get_user with a TypeVar bound to its own user classes, which no
+    # override can name: a Principal is what DRF's request.user holds here.
+    def get_user(self, validated_token: Token) -> Principal:  # type: ignore[override]
         user_id = validated_token.get("user_id")
         if not user_id:
             raise AuthenticationFailed("Token has no user_id claim.", code="token_not_valid")
@@ -32,7 +35,7 @@ class PrincipalJWTAuthentication(JWTStatelessUserAuthentication):
         )
 
     @staticmethod
-    def _application(application_id) -> tuple[uuid.UUID, str]:
+    def _application(application_id: object) -> tuple[uuid.UUID, str]:
         """The application's id and organization; an application we do not know fails the token."""
         if not application_id:
             raise AuthenticationFailed("Token has no application_id claim.", code="token_not_valid")

@@ -1,7 +1,9 @@
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
+from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from tenants.models import Application
@@ -42,3 +44,8 @@ class Principal:
 
     def has_role(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
+
+
+def request_principal(request: Request) -> Principal:
+    """`request.user` in a view whose permission classes admit only a Principal."""
+    return cast(Principal, request.user)

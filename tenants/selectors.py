@@ -4,18 +4,20 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from core.errors import NotFound
+from core.pages import Row
 from tenants.models import Application
+from tenants.principal import Principal
 
 
-def scoped(queryset: QuerySet, principal) -> QuerySet:
+def scoped(queryset: QuerySet[Row], principal: Principal) -> QuerySet[Row]:
     """Restrict a queryset of tenant-owned rows to the caller's application."""
     return queryset.filter(application_id=principal.application_id)
 
 
-def get_scoped_or_404(queryset: QuerySet, principal, *, label: str, pk) -> Model:
+def get_scoped_or_404(queryset: QuerySet[Row], principal: Principal, *, label: str, pk: object) -> Row:
     """One row of the caller's application; another tenant's row is simply not found."""
     try:
         key = uuid.UUID(str(pk))
@@ -27,7 +29,7 @@ def get_scoped_or_404(queryset: QuerySet, principal, *, label: str, pk) -> Model
     return instance
 
 
-def application_get(*, application_id) -> Application:
+def application_get(*, application_id: uuid.UUID | str) -> Application:
     try:
         key = uuid.UUID(str(application_id))
     except ValueError:
@@ -67,7 +69,7 @@ def application_organization_id(*, application_id: uuid.UUID) -> str | None:
     return organization_id
 
 
-def application_forget(*, application_id) -> None:
+def application_forget(*, application_id: uuid.UUID) -> None:
     """Drop what this process remembers of an application (it was saved or deleted)."""
     _known_applications.pop(application_id, None)
 

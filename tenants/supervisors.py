@@ -6,12 +6,15 @@ permissions; the memberships decide which rows those permissions reach
 (tenants/admin_scoping.py).
 """
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -22,6 +25,9 @@ from django.db.models import Q
 from core.errors import Conflict, InvalidInput
 from tenants.models import SupervisorMembership
 from tenants.selectors import application_get
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
 
 SUPERVISORS_GROUP = "Supervisors"
 
@@ -46,7 +52,7 @@ SUPERVISOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def supervised_application_ids(*, user: AbstractBaseUser) -> frozenset[uuid.UUID]:
+def supervised_application_ids(*, user: User | AnonymousUser) -> frozenset[uuid.UUID]:
     """Ids of the applications `user` supervises (empty for anyone else)."""
     if not user.is_authenticated:
         return frozenset()

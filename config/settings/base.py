@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -127,7 +128,7 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 # --- REST API -------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.PrincipalJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsAuthenticatedPrincipal"],
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.ORJSONRenderer"],
@@ -144,7 +145,7 @@ if DEBUG:
 JWT_ALGORITHM = env_str("JWT_ALGORITHM", "HS256")
 if JWT_ALGORITHM not in {"HS256", "RS256"}:
     raise ImproperlyConfigured(f"JWT_ALGORITHM must be HS256 or RS256, not {JWT_ALGORITHM!r}")
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ALGORITHM": JWT_ALGORITHM,
     "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
     "VERIFYING_KEY": env_str("JWT_VERIFYING_KEY", None),
@@ -174,7 +175,7 @@ if JWT_ALGORITHM == "RS256" and not SIMPLE_JWT["VERIFYING_KEY"]:
 # organization) before asking the database again; 0 asks on every request.
 APPLICATION_CACHE_SECONDS = env_int("APPLICATION_CACHE_SECONDS", 30)
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Appointments API",
     "DESCRIPTION": "Schedules video calls between contact-center agents and their customers.",
     "VERSION": "1.0.0",

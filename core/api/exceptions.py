@@ -75,11 +75,14 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, exceptions.APIException):
         set_rollback()
-        headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        headers: dict[str, str] = {}
+        # DRF sets auth_header on authentication failures; Throttled carries wait.
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         if isinstance(exc, exceptions.ValidationError):
             fields = flatten_errors(exc.detail)
             return Response(error_body(400, _summary(fields), fields), status=400, headers=headers)

@@ -1,5 +1,7 @@
 """OpenAPI pieces every API shares: the error envelope and the lenient field types."""
 
+from typing import Any, cast
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +15,9 @@ class ErrorResponseSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     error = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(
+    # The serializer's metaclass moves declared fields off the class, so this leaves the
+    # `Serializer.fields` property alone; the stubs cannot see that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Only for validation errors: the messages of each field.",
@@ -47,7 +51,8 @@ class _StringField(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        return {**build_basic_type(self.openapi_type), "example": self.example}
+        basic = cast(dict[str, Any], build_basic_type(self.openapi_type))  # None only for OpenApiTypes.NONE
+        return {**basic, "example": self.example}
 
 
 class ISODurationFieldSchema(_StringField):

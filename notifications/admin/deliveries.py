@@ -73,7 +73,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
     ordering = ["-due_at", "id"]
     actions = ["retry_failed"]
     # The snapshot of a CANCEL holds the rendered message: shown, as everything else, read-only.
-    fields = [
+    readonly_fields = [
         "id",
         "application",
         "appointment_id",
@@ -98,7 +98,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields
+    fields = list(readonly_fields)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -175,8 +175,8 @@ class SmsOptOutAdmin(TenantScopedAdmin, admin.ModelAdmin):
     list_select_related = ["application"]
     search_fields = ["phone"]
     date_hierarchy = "created_at"
-    fields = ["phone", "reason", "application", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["phone", "reason", "application", "created_at"]
+    fields = list(readonly_fields)
     actions = ["opt_back_in"]
 
     def has_add_permission(self, request) -> bool:

@@ -1,5 +1,7 @@
 """The console's webhook endpoints, written through notifications.services like the API's."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin
 
@@ -25,7 +27,7 @@ class WebhookEndpointForm(forms.ModelForm):
         fields = ["application", "url", "events", "active"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a ModelForm's clean() returns cleaned_data
         if self.instance._state.adding and not cleaned.get("new_secret"):
             self.add_error("new_secret", "A new endpoint needs a secret.")
         return cleaned

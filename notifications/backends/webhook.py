@@ -12,7 +12,9 @@ import hmac
 import ipaddress
 import json
 import re
+import socket
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
@@ -78,8 +80,14 @@ def url_refusal_reason(url: str) -> str | None:
     return None if public else "must not point at a private, loopback or link-local address"
 
 
-class _GuardedConnectionMixin:
-    def _new_conn(self):
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection  # the mixin only ever sits in front of one
+else:
+    _ConnectionBase = object
+
+
+class _GuardedConnectionMixin(_ConnectionBase):
+    def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         if not private_targets_allowed():
             peer = sock.getpeername()[0]

@@ -6,8 +6,8 @@ service publishes inside its transaction. Nothing here talks to a provider.
 """
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -219,7 +219,8 @@ class _Planner:
         rows = []
         for type in TIMED_TYPES:
             for channel, template in self.templated(type):
-                due = self.appointment.start - template.period
+                # A REMINDER or ROOM template always has a period (ntemplate_period_iff_timed).
+                due = self.appointment.start - cast(timedelta, template.period)
                 for recipient in self.recipients(channel, only_participant):
                     rows.append(self._late_checked(self.person_row(type, channel, template, recipient, due)))
             if webhooks:

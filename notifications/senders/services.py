@@ -13,7 +13,6 @@ from core.one_time_codes import code_new
 from notifications.backends.base import (
     DeliveryError,
     EmailMessage,
-    Message,
     SendResult,
     SmsMessage,
     get_backend,
@@ -145,7 +144,7 @@ def direct_message_send(
     502 (DeliveryFailed) when the provider does not take the message.
     """
     sender = sender_require(application=application, channel=channel)
-    message: Message
+    message: EmailMessage | SmsMessage
     if channel == Channel.EMAIL:
         message = EmailMessage(
             to=to,
@@ -181,7 +180,7 @@ def one_time_code_send(event: OneTimeCodeIssued) -> None:
         direct_message_send(application=application, channel=Channel.SMS, to=event.to, text_body=text)
 
 
-def _send(channel: str, message: Message) -> SendResult:
+def _send(channel: str, message: EmailMessage | SmsMessage) -> SendResult:
     backend = get_backend(channel)
     try:
         return backend.send(message)

@@ -279,7 +279,7 @@ def supported_locales() -> list[str]:
 
 def locale_description(locale: str) -> str:
     """The locale's English name from CLDR: "Greek (Greece)"."""
-    return Locale.parse(locale).get_display_name("en")
+    return Locale.parse(locale).get_display_name("en") or locale
 
 
 def choose_locale(
