@@ -57,7 +57,9 @@ def parse_datetime_utc(value: str) -> datetime:
 def format_datetime_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    # RFC 3339 wants four year digits; strftime("%Y") writes year 4 as "4" on this platform.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def parse_duration(value: str) -> timedelta:

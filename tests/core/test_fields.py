@@ -46,6 +46,18 @@ def test_datetimes_are_written_in_utc_with_z():
 
 
 @pytest.mark.parametrize(
+    ("moment", "written"),
+    [
+        (datetime(4, 1, 1, 7, 1, tzinfo=UTC), "0004-01-01T07:01:00Z"),
+        (datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC), "0999-12-31T23:59:59Z"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_datetimes_are_written_with_four_year_digits(moment, written):
+    assert format_datetime_utc(moment) == written
+
+
+@pytest.mark.parametrize(
     ("raw", "canonical"),
     [('"PT5M"', "PT5M"), ("PT1H30M", "PT1H30M"), ("P1D", "P1D"), ("pt90s", "PT1M30S"), ("PT0.5S", "PT0.5S")],
 )

@@ -1,0 +1,90 @@
+"""Turn a template and an appointment into the message a channel backend sends.
+
+The pipeline calls these when a delivery is sent (messages.py) or a CANCEL is
+snapshotted (snapshots.py), then `get_backend(channel).send(message)`. Every
+HTML email gets the shared layout (templating.layout.email_html) and the
+appointment's .ics invitation (calendars.attachments).
+"""
+
+import uuid
+from typing import Any
+
+from appointments.models import Appointment
+from calendars.attachments import email_attachments
+from notifications.backends.base import EmailMessage, SmsMessage, WebhookMessage
+from notifications.models import Channel, NotificationTemplate, WebhookEndpoint
+from notifications.senders.selectors import sender_require
+from notifications.templating import rendering
+from notifications.templating.layout import email_html
+from participants.models import Participant
+
+
+def email_compose(
+    *,
+    template: NotificationTemplate,
+    appointment: Appointment,
+    recipient: Participant,
+    organizer: Participant | None = None,
+) -> EmailMessage:
+    application = appointment.application
+    sender = sender_require(application=application, channel=Channel.EMAIL)
+    rendered = _render(template, appointment, recipient, organizer)
+    return EmailMessage(
+        to=recipient.email,
+        from_email=sender.email_from(application_name=application.name),
+        subject=rendered.subject,
+        text_body=rendered.text_body,
+        html_body=email_html(rendered.html_body, application=application),
+        attachments=tuple(email_attachments(appointment=appointment, notification_type=template.type)),
+    )
+
+
+def sms_compose(
+    *,
+    template: NotificationTemplate,
+    appointment: Appointment,
+    recipient: Participant,
+    organizer: Participant | None = None,
+) -> SmsMessage:
+    sender = sender_require(application=appointment.application, channel=Channel.SMS)
+    rendered = _render(template, appointment, recipient, organizer)
+    return SmsMessage(to=recipient.phone, from_number=sender.from_number, body=rendered.text_body)
+
+
+def webhook_compose(
+    *,
+    endpoint: WebhookEndpoint,
+    event: str,
+    appointment: Appointment,
+    appointment_payload: dict[str, Any],
+    delivery_id: uuid.UUID | str,
+) -> WebhookMessage:
+    """`appointment_payload` is the appointment as the appointments API shows it."""
+    return WebhookMessage(
+        url=endpoint.url,
+        secret=endpoint.secret,
+        event=event,
+        payload={"event": event, "appointment": appointment_payload},
+        delivery_id=str(delivery_id),
+        headers=webhook_headers(appointment),
+    )
+
+
+def webhook_headers(appointment: Appointment) -> dict[str, Any]:
+    """The client's notificationHeaders, sent with every webhook of the appointment."""
+    headers = appointment.notification_headers
+    return dict(headers) if isinstance(headers, dict) else {}
+
+
+def _render(
+    template: NotificationTemplate,
+    appointment: Appointment,
+    recipient: Participant,
+    organizer: Participant | None,
+) -> rendering.RenderedMessage:
+    context = rendering.build_context(
+        appointment=appointment, recipient=recipient, organizer=organizer, locale=template.locale
+    )
+    return rendering.render_message(
+        subject=template.subject, text_body=template.text_body, html_body=template.html_body, context=context
+    )
