@@ -1,7 +1,7 @@
 """The calendar invitation attached to notification emails.
 
-The notifications app calls `email_attachments` through the dotted path in
-NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK. Every email about one appointment carries
+The notifications app (above calendars in the layers) attaches what
+`email_attachments` returns to every email it composes. Every email about one appointment carries
 the same UID, so calendar apps add the event once and then move or remove it in
 place; REQUEST repeats the current SEQUENCE, CANCEL goes one above it.
 """

@@ -1,5 +1,6 @@
 import uuid
 from datetime import timedelta
+from email.utils import formataddr
 
 from django.conf import settings
 from django.db import models
@@ -117,6 +118,10 @@ class ChannelSender(TenantOwnedModel):
     @property
     def email_address(self) -> str:
         return f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{self.domain}" if self.domain else ""
+
+    def email_from(self, *, application_name: str) -> str:
+        """ "From Name <no-reply@domain>", quoted and encoded as mail headers need."""
+        return formataddr((self.from_name or application_name, self.email_address))
 
 
 class VerificationStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications import apis, delivery_apis
+from notifications import apis, crud_apis, delivery_apis
 
 
 def _route(route: str, view, name: str) -> list:
@@ -23,10 +23,10 @@ urlpatterns = [
     *_route("sms/test", apis.SmsTestApi, "notifications-sms-test"),
     *_route("tags", apis.TagListApi, "notifications-tags"),
     *_route("locales", apis.LocaleListApi, "notifications-locales"),
-    *_route("templates/", apis.TemplateListApi, "notifications-templates"),
-    *_route("templates/<str:template_id>", apis.TemplateDetailApi, "notifications-template"),
-    *_route("webhooks/", apis.WebhookListApi, "notifications-webhooks"),
-    *_route("webhooks/<str:endpoint_id>", apis.WebhookDetailApi, "notifications-webhook"),
+    *_route("templates/", crud_apis.TemplateListApi, "notifications-templates"),
+    *_route("templates/<str:template_id>", crud_apis.TemplateDetailApi, "notifications-template"),
+    *_route("webhooks/", crud_apis.WebhookListApi, "notifications-webhooks"),
+    *_route("webhooks/<str:endpoint_id>", crud_apis.WebhookDetailApi, "notifications-webhook"),
     *_route("deliveries/", delivery_apis.DeliveryListApi, "notifications-deliveries"),
     *_route("twilio/status", delivery_apis.TwilioStatusApi, "notifications-twilio-status"),
 ]

@@ -258,10 +258,6 @@ NOTIFICATIONS_SMS_TIMEOUT = env_int("NOTIFICATIONS_SMS_TIMEOUT", 10)
 NOTIFICATIONS_WEBHOOK_TIMEOUT = env_int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 5)
 # Webhooks to private, loopback and link-local addresses are refused unless this is on.
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE = env_bool("NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE", False)
-# Dotted path to `f(*, appointment, notification_type) -> [(filename, bytes, mimetype)]`.
-NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK = env_str(
-    "NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK", "calendars.attachments.email_attachments"
-)
 NOTIFICATIONS_EMAIL_LOCAL_PART = env_str("NOTIFICATIONS_EMAIL_LOCAL_PART", "no-reply")
 NOTIFICATIONS_VERIFICATION_TTL = timedelta(seconds=env_int("NOTIFICATIONS_VERIFICATION_TTL", 600))
 NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS", 5)

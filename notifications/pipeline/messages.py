@@ -13,14 +13,15 @@ from django.utils import timezone
 from appointments.models import Appointment
 from appointments.selectors import has_ended
 from appointments.services import appointment_activate
+from calendars.attachments import email_attachments
 from core.errors import ServiceUnavailable
 from notifications.backends.base import EmailMessage, Message, SmsMessage, WebhookMessage
 from notifications.backends.webhook import DELIVERY_HEADER
 from notifications.models import Delivery, DeliveryChannel, NotificationType, SmsOptOut, WebhookEndpoint
+from notifications.pipeline import composition
 from notifications.pipeline.snapshots import appointment_payload
 from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON, SUPERSEDED_REASON, notifications_on
 from notifications.senders.selectors import sender_require
-from notifications.templating import composition
 
 TWILIO_STATUS_PATH = "/api/notifications/twilio/status"
 
@@ -141,13 +142,11 @@ def _cancel_message(delivery: Delivery) -> Message:
     event = snapshot.get("event")
     return EmailMessage(
         to=delivery.recipient,
-        from_email=composition.email_from(sender=sender, application=application),
+        from_email=sender.email_from(application_name=application.name),
         subject=snapshot.get("subject", ""),
         text_body=snapshot.get("text_body", ""),
         html_body=snapshot.get("html_body", ""),
-        attachments=composition.email_attachments(
-            appointment=event, notification_type=NotificationType.CANCEL
-        )
+        attachments=tuple(email_attachments(appointment=event, notification_type=NotificationType.CANCEL))
         if event
         else (),
         headers={DELIVERY_HEADER: str(delivery.pk)},

@@ -13,19 +13,13 @@ from appointments.serializers import GetAppointmentResponseSerializer
 from calendars.ics import CalendarEvent
 from notifications.backends.webhook import encode_body
 from notifications.models import NotificationTemplate
-from notifications.templating import composition
+from notifications.pipeline import composition
 from participants.models import Participant
 
 
 def appointment_payload(appointment: Appointment) -> dict[str, Any]:
     """The appointment as the appointments API shows it, as plain JSON values."""
     return json.loads(encode_body(GetAppointmentResponseSerializer(appointment).data))
-
-
-def webhook_headers(appointment: Appointment) -> dict[str, Any]:
-    """The client's notificationHeaders, sent with every webhook of the appointment."""
-    headers = appointment.notification_headers
-    return dict(headers) if isinstance(headers, dict) else {}
 
 
 def calendar_event(appointment: Appointment) -> dict[str, Any]:
@@ -58,4 +52,4 @@ def sms_snapshot(
 
 
 def webhook_snapshot(appointment: Appointment) -> dict[str, Any]:
-    return {"payload": appointment_payload(appointment), "headers": webhook_headers(appointment)}
+    return {"payload": appointment_payload(appointment), "headers": composition.webhook_headers(appointment)}

@@ -20,7 +20,7 @@ from notifications.backends.base import (
 from notifications.errors import DeliveryFailed
 from notifications.models import Channel, ChannelSender, SenderVerification, VerificationStatus
 from notifications.senders.selectors import sender_require
-from notifications.templating.composition import email_from, email_html
+from notifications.templating.layout import email_html
 from participants.otp import OneTimeCodeIssued
 from tenants.models import Application
 
@@ -148,7 +148,7 @@ def direct_message_send(
     if channel == Channel.EMAIL:
         message = EmailMessage(
             to=to,
-            from_email=email_from(sender=sender, application=application),
+            from_email=sender.email_from(application_name=application.name),
             subject=subject,
             text_body=text_body,
             html_body=email_html(html_body, application=application),

@@ -149,11 +149,6 @@ def _classify(raw: str, content: str) -> Tag:
     raise TagError("unknown tag", raw, f" (did you mean {{{{{close[0]}}}}}?)" if close else "")
 
 
-def is_date_pattern(text: str) -> bool:
-    """True for a CLDR date pattern Babel can format, such as "EEEE dd-MMM-yy"."""
-    return date_pattern_problem(text) is None
-
-
 def date_pattern_problem(text: str) -> str | None:
     """None for a usable CLDR date pattern, else "unknown" (not a pattern at all) or "malformed"."""
     fields = 0

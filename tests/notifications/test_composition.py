@@ -10,20 +10,13 @@ import pytest
 from core.errors import ServiceUnavailable
 from notifications.backends.base import get_backend
 from notifications.errors import DeliveryFailed
+from notifications.pipeline.composition import email_compose, sms_compose, webhook_compose
 from notifications.selectors import templates_for_appointment
 from notifications.senders.services import direct_message_send
 from notifications.services import template_create, webhook_endpoint_create
-from notifications.templating.composition import email_compose, sms_compose, webhook_compose
 from tests.factories import AppointmentFactory, CustomerFactory
 
 START = datetime(2030, 1, 31, 19, 0, tzinfo=UTC)  # 20:00 in Berlin
-hook_calls = []
-
-
-def ics_attachments(*, appointment, notification_type):
-    """Stands in for calendars.attachments.email_attachments, the Calendars issue's hook."""
-    hook_calls.append((appointment.pk, notification_type))
-    return [("invite.ics", f"UID:{appointment.pk}\r\n".encode(), "text/calendar")]
 
 
 @pytest.fixture
@@ -103,32 +96,22 @@ def test_no_template_no_message(application, appointment):
 # --- composing and sending -----------------------------------------------------------------
 
 
-def test_an_email_is_composed_from_the_template_and_carries_the_hooks_attachments(
-    application, appointment, customer, email_sender, smtp_server, settings
+def test_an_email_is_composed_from_the_template_and_carries_the_calendar_invitation(
+    application, appointment, customer, email_sender, smtp_server
 ):
-    settings.NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK = f"{__name__}.ics_attachments"
-    hook_calls.clear()
     template = _email_template(application)
 
     message = email_compose(template=template, appointment=appointment, recipient=customer)
     get_backend("EMAIL").send(message)
 
-    assert hook_calls == [(appointment.pk, "CREATE")]
     [mail] = smtp_server.messages
     assert mail.rcpt_tos == ["bobby@example.com"]
     assert mail.message["From"] == "Acme Appointments <no-reply@appointments.acme.example>"
     assert mail.message["Subject"] == "Booked: Kitchen survey"
     assert mail.part("text/plain").strip() == "Dear Bobby, Thursday 31 January at 20:00 CET."
-    assert mail.attachments() == [("invite.ics", f"UID:{appointment.pk}\r\n".encode(), "text/calendar")]
-
-
-def test_without_a_hook_there_are_no_attachments(application, appointment, customer, email_sender, settings):
-    settings.NOTIFICATIONS_EMAIL_ATTACHMENTS_HOOK = None
-    message = email_compose(
-        template=_email_template(application), appointment=appointment, recipient=customer
-    )
-
-    assert message.attachments == ()
+    [(name, content, mimetype)] = mail.attachments()
+    assert name == "invite.ics" and mimetype.startswith("text/calendar")
+    assert f"UID:{appointment.pk}" in content.decode() and "METHOD:REQUEST" in content.decode()
 
 
 def test_composing_needs_a_verified_sender(application, appointment, customer):

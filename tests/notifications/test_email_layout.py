@@ -8,7 +8,7 @@ from appointments.services import appointment_delete, appointment_schedule
 from notifications.models import Channel, Delivery
 from notifications.pipeline.sending import delivery_send
 from notifications.services import template_create
-from notifications.templating.composition import email_html
+from notifications.templating.layout import email_html
 from participants.services import CustomerDetails
 
 pytestmark = pytest.mark.django_db
