@@ -1,4 +1,4 @@
-"""Loopback stand-ins for what lies outside the machine, shared by the notification tests.
+"""Loopback stand-ins for what lies outside the machine, shared by the tests and the benchmarks.
 
 - SmtpSink: a real SMTP server (aiosmtpd) that keeps the mail it receives, or
   answers RCPT/DATA with the error it is told to.
