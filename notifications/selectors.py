@@ -5,13 +5,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from appointments.models import Appointment
 from core.errors import NotFound
 from core.pages import Page, page_of
-from notifications.models import Delivery, NotificationTemplate, WebhookEndpoint, internal_statuses
+from notifications.models import (
+    PUBLIC_STATUS,
+    Delivery,
+    NotificationTemplate,
+    WebhookEndpoint,
+    internal_statuses,
+)
 from notifications.templating import rendering
 from notifications.templating.samples import (
     sample_appointment,
@@ -129,6 +135,22 @@ def locale_list() -> list[dict[str, str]]:
 
 
 # --- deliveries ------------------------------------------------------------------------
+
+
+def delivery_status_counts(*, appointment: Appointment) -> dict[str, int]:
+    """The appointment's deliveries by public status (PENDING covers CLAIMED and SENDING); one query."""
+    counts: dict[str, int] = {}
+    rows = (
+        Delivery.objects.filter(application_id=appointment.application_id, appointment_id=appointment.pk)
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for status, count in rows:
+        public = PUBLIC_STATUS.get(status, status)
+        counts[public] = counts.get(public, 0) + count
+    return dict(sorted(counts.items()))
+
 
 DELIVERY_SORT_FIELDS = {"dueAt": "due_at", "createdAt": "created_at", "sentAt": "sent_at"}
 

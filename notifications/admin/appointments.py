@@ -1,4 +1,4 @@
-"""What notifications add to the console's appointment page: the "resend notifications" action.
+"""What notifications add to the console's appointment page: its deliveries and "resend notifications".
 
 The appointments app knows nothing of notifications (it sits below them), so
 this app extends its admin and registers the extension in its place, as the
@@ -9,12 +9,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from appointments.admin import AppointmentAdmin
 from appointments.models import Appointment
 from core.console import confirm_action
 from notifications.models import NotificationType
 from notifications.pipeline.resend import appointment_notifications_resend
+from notifications.selectors import delivery_status_counts
 from tenants.admin_scoping import console_principal
 
 
@@ -31,6 +34,22 @@ class ResendNotificationsForm(forms.Form):
 
 class AppointmentNotificationsAdmin(AppointmentAdmin):
     actions = ["activate_selected", "resend_notifications", "end_selected", "cancel_selected"]
+    readonly_fields = [*AppointmentAdmin.readonly_fields, "deliveries"]
+    fieldsets = [
+        *AppointmentAdmin.fieldsets[:-1],
+        ("Notifications", {"fields": ["deliveries"]}),
+        AppointmentAdmin.fieldsets[-1],
+    ]
+
+    @admin.display(description="deliveries")
+    def deliveries(self, appointment: Appointment) -> str:
+        """How many deliveries the appointment has, by status, linked to them in the delivery log."""
+        counts = delivery_status_counts(appointment=appointment)
+        if not counts:
+            return "None yet."
+        url = f"{reverse('admin:notifications_delivery_changelist')}?appointment_id={appointment.pk}"
+        summary = ", ".join(f"{count} {status.lower()}" for status, count in counts.items())
+        return format_html('<a href="{}">{} in the delivery log</a> ({})', url, sum(counts.values()), summary)
 
     @admin.action(description="Resend notifications of selected appointments", permissions=["change"])
     def resend_notifications(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -118,3 +118,31 @@ def test_resend_never_reaches_another_applications_appointments(
 def test_resend_is_listed_among_the_actions(supervisor_client, rescheduled):
     actions = dict(supervisor_client.get(APPOINTMENTS).context["action_form"].fields["action"].choices)
     assert actions["resend_notifications"] == "Resend notifications of selected appointments"
+
+
+def test_the_appointment_page_counts_its_deliveries_and_links_to_them(
+    supervisor_client, application, django_assert_max_num_queries
+):
+    appointment = AppointmentFactory(application=application, title="Acme kickoff")
+    other = AppointmentFactory(application=application, title="Another")
+    make_delivery(appointment, status=DeliveryStatus.SENT)
+    make_delivery(appointment, status=DeliveryStatus.SENDING)  # shown as PENDING, as the API shows it
+    make_delivery(appointment, status=DeliveryStatus.PENDING)
+    make_delivery(other, status=DeliveryStatus.FAILED)
+
+    page = supervisor_client.get(f"{APPOINTMENTS}{appointment.pk}/change/").content.decode()
+
+    log = f"/admin/notifications/delivery/?appointment_id={appointment.pk}"
+    assert f'<a href="{log}">3 in the delivery log</a> (2 pending, 1 sent)' in page
+    with django_assert_max_num_queries(12):
+        listed = supervisor_client.get(log)
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 3
+
+
+def test_an_appointment_without_deliveries_says_so(supervisor_client, application):
+    appointment = AppointmentFactory(application=application)
+
+    page = supervisor_client.get(f"{APPOINTMENTS}{appointment.pk}/change/").content.decode()
+
+    assert "None yet." in page
