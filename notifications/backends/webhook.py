@@ -2,18 +2,21 @@
 
 Receivers verify `X-Signature` = hex HMAC-SHA256(secret, f"{timestamp}.{body}")
 with the `X-Signature-Timestamp` header, and reject old timestamps (replays).
-Targets that resolve to private, loopback or link-local addresses are refused at
-connect time (so DNS tricks cannot reach our internal network) unless
-NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE is set.
+Unless NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE is set, targets on non-public addresses
+(`addresses.is_public_address`) are refused: a host name is resolved once per connection,
+refused before any connection if any of its addresses is not public, and the socket is then
+opened to the checked address itself, so neither a second lookup (DNS rebinding) nor a
+refused connection's timing (a port-scan oracle) can reach our internal network.
 """
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 import socket
+import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -23,7 +26,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 
+from notifications.backends.addresses import is_public_address, literal_address
 from notifications.backends.base import BaseBackend, DeliveryError, SendResult, WebhookMessage
 
 SIGNATURE_HEADER = "X-Signature"
@@ -52,13 +58,6 @@ class BlockedAddress(Exception):
     """The target resolved to an address webhooks may not reach."""
 
 
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 def private_targets_allowed() -> bool:
     return bool(settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE)
 
@@ -70,14 +69,19 @@ def url_refusal_reason(url: str) -> str | None:
         return "must be an http or https URL"
     if private_targets_allowed():
         return None
-    host = parts.hostname
+    host = parts.hostname.rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return "must not point at this machine"
-    try:
-        public = is_public_address(host)
-    except ValueError:
-        return None  # a name: checked again on every connection
-    return None if public else "must not point at a private, loopback or link-local address"
+    address = literal_address(host)
+    if address is None:
+        return None  # a name: its addresses are checked before every connection
+    if is_public_address(address):
+        return None
+    return "must not point at a private, loopback or link-local address"
+
+
+# What socket.getaddrinfo answers: (family, type, proto, canonical name, socket address).
+_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple]
 
 
 if TYPE_CHECKING:
@@ -87,14 +91,62 @@ else:
 
 
 class _GuardedConnectionMixin(_ConnectionBase):
+    """Resolves the host once, checks every answer, then connects to those very addresses.
+
+    Only the socket's destination changes: self.host stays the name, so the Host header, TLS
+    SNI and the certificate check still use it.
+    """
+
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        answers = self._resolve()
         if not private_targets_allowed():
-            peer = sock.getpeername()[0]
-            if not is_public_address(peer):
-                sock.close()
-                raise BlockedAddress(f"{self.host} resolves to {peer}, a non-public address")
+            _refuse_non_public(self.host, answers)
+        try:
+            sock = _connect_first(answers, self.timeout, self.source_address, self.socket_options)
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+        sys.audit("http.client.connect", self, self.host, self.port)  # as urllib3's own _new_conn does
         return sock
+
+    def _resolve(self) -> Sequence[_AddressInfo]:
+        try:
+            return socket.getaddrinfo(self._dns_host, self.port, allowed_gai_family(), socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+
+
+def _refuse_non_public(host: str, answers: Sequence[_AddressInfo]) -> None:
+    # One bad answer is enough: which address a client picks is not ours to predict.
+    for *_, sockaddr in answers:
+        if not is_public_address(sockaddr[0]):
+            raise BlockedAddress(f"{host} resolves to {sockaddr[0]}, a non-public address")
+
+
+def _connect_first(
+    answers: Sequence[_AddressInfo],
+    timeout: object,
+    source_address: tuple[str, int] | None,
+    socket_options: Sequence[tuple] | None,
+) -> socket.socket:
+    """The first of the answers that takes a connection, tried in order (as urllib3 does)."""
+    error = OSError("the name resolved to no address")
+    for family, kind, proto, _, sockaddr in answers:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            if timeout is None or isinstance(timeout, int | float):  # not urllib3's "default" sentinel
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
 
 
 class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
