@@ -3,11 +3,13 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from core.api.limits import body_limit
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,7 @@ ERROR_WORDS = {
     405: "MethodNotAllowed",
     406: "NotAcceptable",
     409: "StatusConflict",
+    413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     429: "TooManyRequests",
     500: "InternalServerError",
@@ -38,6 +41,11 @@ def error_body(status_code: int, message: str, fields: dict | None = None) -> di
 def error_response(status_code: int, message: str, fields: dict | None = None) -> JsonResponse:
     """A plain Django response in the envelope, for views outside DRF."""
     return JsonResponse(error_body(status_code, message, fields), status=status_code)
+
+
+def too_large_message() -> str:
+    """The 413 message for a body over API_MAX_BODY_BYTES, naming the limit."""
+    return f"request body larger than the limit of {body_limit()} bytes"
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -68,6 +76,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.status, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        # A body longer than its Content-Length said (ASGI), found only when read;
+        # core.api.body_size refuses the others before authentication.
+        set_rollback()
+        return Response(error_body(413, too_large_message()), status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
