@@ -6,18 +6,16 @@ example offers ("A or B").
 """
 
 import re
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import RoutingType
 from core.api.fields import (
     ISODurationField,
-    UnquotedCharField,
+    UnquotedUUIDField,
     parse_json_object,
     unquote,
 )
@@ -119,13 +117,5 @@ def _parses(text: str) -> bool:
     return True
 
 
-@extend_schema_field(OpenApiTypes.UUID)
-class ApplicationIdField(UnquotedCharField):
-    """An application id: a UUID, quoted or not."""
-
-    def to_internal_value(self, data) -> str:
-        value = super().to_internal_value(data)
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise serializers.ValidationError(f"{value!r} is not a UUID") from None
+class ApplicationIdField(UnquotedUUIDField):
+    """An application id: a UUID in its 36-character form, quoted or not."""

@@ -3,21 +3,21 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.fields import UnquotedCharField, UnquotedChoiceField
+from core.api.fields import UnquotedCharField, UnquotedChoiceField, UnquotedUUIDField
 from participants.models import SETTABLE_STATES
 from participants.serializers import CustomerDetailsSerializer
 
 
 @extend_schema_serializer(component_name="AddParticipantAgent")
 class AddParticipantAgentSerializer(serializers.Serializer):
-    id = UnquotedCharField(max_length=64, help_text="The appointment's id.")
+    id = UnquotedUUIDField(help_text="The appointment's id.")
     userId = UnquotedCharField(source="user_id", max_length=200, help_text="The agent's user id.")
 
 
 @extend_schema_serializer(component_name="AddParticipantCustomer")
 class AddParticipantCustomerSerializer(serializers.Serializer):
     customer = CustomerDetailsSerializer()
-    id = UnquotedCharField(max_length=64, help_text="The appointment's id.")
+    id = UnquotedUUIDField(help_text="The appointment's id.")
 
 
 @extend_schema_serializer(component_name="UpdateParticipantState")

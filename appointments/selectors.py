@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -13,12 +14,16 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
     prefetch_related_objects,
 )
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from appointments.models import Appointment, InteractionState
+from core.api.fields import EARLIEST
 from core.errors import NotFound
+from core.ids import parse_uuid
 from core.pages import Page, page_of
 from participants.models import Participant, ParticipantType
 from tenants.models import Application
@@ -74,14 +79,7 @@ def _reaches(principal: Principal, roles: set[str], appointment: Appointment) ->
         )
     ):
         return True
-    return Role.CUSTOMER in roles and _as_uuid(principal.conference_id) == appointment.pk
-
-
-def _as_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+    return Role.CUSTOMER in roles and parse_uuid(principal.conference_id) == appointment.pk
 
 
 def appointment_get(
@@ -93,7 +91,7 @@ def appointment_get(
     tenant's is not found) and its participants, which decide an agent's reach and
     are what every response shows.
     """
-    key = _as_uuid(appointment_id)
+    key = parse_uuid(appointment_id)
     appointment = None
     if key is not None:
         found = Appointment.objects.for_principal(principal).filter(pk=key).order_by()[:1]
@@ -124,7 +122,7 @@ def appointment_lock(*, appointment: Appointment) -> Appointment:
 
 def application_of(*, principal: Principal, application_id: object) -> Application:
     """The caller's own application when `application_id` names it; any other is not found."""
-    if _as_uuid(application_id) != principal.application_id:
+    if parse_uuid(application_id) != principal.application_id:
         raise NotFound(f"application {application_id} not found")
     return principal.application
 
@@ -242,23 +240,35 @@ def appointment_overlap_count(
     exactly at its end, does not overlap.
 
     An appointment ends `duration` after it starts (the services keep it so), so
-    one that ends after `start` began less than the application's longest duration
+    one that ends after `start` began at most the application's longest duration
     before it: that bound (read from the (application, duration) index) turns a scan
     of the whole history before the window into a short range of (application, start).
     """
-    longest = (
-        Appointment.objects.filter(application_id=application_id).order_by("-duration").values("duration")[:1]
-    )
-    earliest = ExpressionWrapper(Value(start) - Subquery(longest), output_field=DateTimeField())
     return (
         Appointment.objects.filter(
             _tenant_filter(application_id, organization_id),
-            start__gt=earliest,
+            start__gte=_lookback_bound(application_id, start),
             start__lt=start + duration,
             end__gt=start,
         )
         .exclude(interaction_state=InteractionState.COMPLETE)
         .count()
+    )
+
+
+def _lookback_bound(application_id: uuid.UUID, start: datetime) -> Case:
+    """`start` less the application's longest duration, or the calendar's first instant before that.
+
+    The subtraction stays in the database, in the same query; near the year 1 it would
+    leave the calendar (SQLite's date functions then fail), so it is not made there.
+    """
+    longest = Subquery(
+        Appointment.objects.filter(application_id=application_id).order_by("-duration").values("duration")[:1]
+    )
+    return Case(
+        When(GreaterThan(longest, Value(start - EARLIEST)), then=Value(EARLIEST)),
+        default=ExpressionWrapper(Value(start) - longest, output_field=DateTimeField()),
+        output_field=DateTimeField(),
     )
 
 

@@ -28,9 +28,11 @@ from core.api.fields import (
     UnquotedCharField,
     UnquotedChoiceField,
     UnquotedIntegerField,
+    UnquotedUUIDField,
     UTCDateTimeField,
     format_datetime_utc,
     format_duration,
+    window_end,
 )
 from core.api.validators import storable_json
 from participants.serializers import (
@@ -128,7 +130,7 @@ def _routing_choice(application: Application, routing: dict) -> tuple[str | None
 class UpdateAppointmentSerializer(serializers.Serializer):
     """Fields left out stay as they are; a field sent empty (or null) is cleared."""
 
-    id = UnquotedCharField(max_length=64)
+    id = UnquotedUUIDField(help_text="The appointment's id.")
     metadata = JSONObjectField(required=False, allow_null=True, validators=[storable_json])
     notes = UnquotedCharField(required=False, allow_blank=True, allow_null=True, max_length=10000)
     notificationHeaders = JSONObjectField(
@@ -144,7 +146,7 @@ class UpdateAppointmentSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="RescheduleAppointment")
 class RescheduleAppointmentSerializer(serializers.Serializer):
     duration = BoundedDurationField(help_text="ISO 8601, e.g. PT30M.")
-    id = UnquotedCharField(max_length=64)
+    id = UnquotedUUIDField(help_text="The appointment's id.")
     locale = LocaleField(required=False)
     start = UTCDateTimeField()
     timezone = TimeZoneField()
@@ -197,13 +199,6 @@ class AppointmentListQuerySerializer(serializers.Serializer):
         return value
 
 
-def _check_end(start, length: timedelta, field: str) -> None:
-    try:
-        start + length
-    except OverflowError:
-        raise serializers.ValidationError({field: ["reaches beyond the year 9999"]}) from None
-
-
 class AppointmentCountQuerySerializer(serializers.Serializer):
     applicationId = ApplicationIdField()
     organizationId = UnquotedCharField(max_length=200)
@@ -211,7 +206,7 @@ class AppointmentCountQuerySerializer(serializers.Serializer):
     timeFrame = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT10H.")
 
     def validate(self, attrs: dict) -> dict:
-        _check_end(attrs["start"], attrs["timeFrame"], "timeFrame")
+        window_end(attrs["start"], attrs["timeFrame"], field="timeFrame")
         return attrs
 
 
@@ -222,7 +217,7 @@ class AppointmentOverlapQuerySerializer(serializers.Serializer):
     duration = BoundedDurationField(max_value=LONGEST_TIME_FRAME, help_text="ISO 8601, e.g. PT5M.")
 
     def validate(self, attrs: dict) -> dict:
-        _check_end(attrs["start"], attrs["duration"], "duration")
+        window_end(attrs["start"], attrs["duration"], field="duration")
         return attrs
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import MAXYEAR, UTC, date, datetime, tzinfo
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,21 +150,31 @@ def build_ics(event: CalendarEvent, *, method: str | None = None, now: datetime 
     if method:
         calendar.add("METHOD", method)
     calendar.add_component(_vevent(event, cancelled=method == "CANCEL", now=now))
-    # Only the years the event touches: enough for the right offsets on both
-    # sides of a DST change, and a small file instead of decades of rules.
-    calendar.add_missing_timezones(
-        first_date=date(event.start.year, 1, 1),
-        last_date=date(event.end.year + 1, 1, 1),
-    )
+    if event.end.year < MAXYEAR:  # the year 9999 is written in UTC: no VTIMEZONE (see _shown_zone)
+        # Only the years the event touches: enough for the right offsets on both
+        # sides of a DST change, and a small file instead of decades of rules.
+        calendar.add_missing_timezones(
+            first_date=date(event.start.year, 1, 1),
+            last_date=date(event.end.year + 1, 1, 1),
+        )
     return calendar.to_ical()
+
+
+def _shown_zone(event: CalendarEvent) -> tzinfo:
+    """The zone DTSTART and DTEND are written in: the event's own, but UTC in the year 9999.
+
+    icalendar describes a zone by stepping up to 64 days past the year after the event,
+    which the year 9999 has not got; UTC times need no description and mean the same.
+    """
+    return event.zone if event.end.year < MAXYEAR else UTC
 
 
 def _vevent(event: CalendarEvent, *, cancelled: bool, now: datetime | None) -> Event:
     vevent = Event()
     vevent.add("UID", event.uid)
     vevent.add("DTSTAMP", _utc(now or datetime.now(UTC)))
-    vevent.add("DTSTART", event.start.astimezone(event.zone))
-    vevent.add("DTEND", event.end.astimezone(event.zone))
+    vevent.add("DTSTART", event.start.astimezone(_shown_zone(event)))
+    vevent.add("DTEND", event.end.astimezone(_shown_zone(event)))
     vevent.add("SUMMARY", event.summary)
     if event.description:
         vevent.add("DESCRIPTION", event.description)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from core.errors import NotFound
+from core.ids import parse_uuid
 from core.pages import Row
 from tenants.models import Application
 from tenants.principal import Principal
@@ -19,10 +20,9 @@ def scoped(queryset: QuerySet[Row], principal: Principal) -> QuerySet[Row]:
 
 def get_scoped_or_404(queryset: QuerySet[Row], principal: Principal, *, label: str, pk: object) -> Row:
     """One row of the caller's application; another tenant's row is simply not found."""
-    try:
-        key = uuid.UUID(str(pk))
-    except ValueError:
-        raise NotFound(f"{label} {pk} not found") from None
+    key = parse_uuid(pk)
+    if key is None:
+        raise NotFound(f"{label} {pk} not found")
     instance = scoped(queryset, principal).filter(pk=key).first()
     if instance is None:
         raise NotFound(f"{label} {pk} not found")
@@ -30,10 +30,9 @@ def get_scoped_or_404(queryset: QuerySet[Row], principal: Principal, *, label: s
 
 
 def application_get(*, application_id: uuid.UUID | str) -> Application:
-    try:
-        key = uuid.UUID(str(application_id))
-    except ValueError:
-        raise NotFound(f"application {application_id} not found") from None
+    key = parse_uuid(application_id)
+    if key is None:
+        raise NotFound(f"application {application_id} not found")
     application = Application.objects.filter(pk=key).first()
     if application is None:
         raise NotFound(f"application {application_id} not found")

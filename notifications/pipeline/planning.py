@@ -6,7 +6,7 @@ service publishes inside its transaction. Nothing here talks to a provider.
 """
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -220,7 +220,7 @@ class _Planner:
         for type in TIMED_TYPES:
             for channel, template in self.templated(type):
                 # A REMINDER or ROOM template always has a period (ntemplate_period_iff_timed).
-                due = self.appointment.start - cast(timedelta, template.period)
+                due = _before(self.appointment.start, cast(timedelta, template.period))
                 for recipient in self.recipients(channel, only_participant):
                     rows.append(self._late_checked(self.person_row(type, channel, template, recipient, due)))
             if webhooks:
@@ -240,7 +240,7 @@ class _Planner:
             )
         )
         return [
-            self._late_checked(self.webhook_row(type, endpoint, self.appointment.start - period))
+            self._late_checked(self.webhook_row(type, endpoint, _before(self.appointment.start, period)))
             for period in periods
             for endpoint in endpoints
         ]
@@ -255,6 +255,14 @@ class _Planner:
             row.status = DeliveryStatus.CANCELLED
             row.cancel_reason = LATE_REASON
         return row
+
+
+def _before(start: datetime, period: timedelta) -> datetime:
+    """`period` before `start`; before the calendar's first day it is simply "long ago" (already due)."""
+    try:
+        return start - period
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _address(participant: Participant, channel: str) -> str:

@@ -86,6 +86,9 @@ def test_an_id_is_required(doc_appointment):
 def test_an_unknown_id_is_not_found(doc_appointment):
     client = client_with("ROLE_AGENT", application=doc_appointment.application)
 
-    response = client.put("/api/appointments/", {"id": "no-such-appointment", "title": "x"}, format="json")
+    # A well-formed id that names nothing; one that is not a UUID at all is a 400 (test_id_spellings.py).
+    body = {"id": "0b6a1d9e-5c1f-4e8a-9d3c-7f2e1a4b6c8d", "title": "x"}
+
+    response = client.put("/api/appointments/", body, format="json")
 
     assert response.status_code == 404

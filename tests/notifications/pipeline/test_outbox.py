@@ -230,3 +230,26 @@ def test_webhooks_get_one_row_per_subscribed_endpoint_and_event(templates, sched
     ]
     assert {d.webhook_endpoint_id for d in hooks} == {hook_endpoint.pk}
     assert {d.recipient for d in hooks} == {hook_endpoint.url}
+
+
+def test_a_reminder_due_before_the_first_day_of_the_calendar_is_late_not_an_error(
+    templates, schedule, notifying
+):
+    from datetime import UTC, datetime
+
+    from notifications.services import template_create
+
+    template_create(
+        application=notifying,
+        type="REMINDER",
+        channel="EMAIL",
+        locale="en_US",
+        subject="In three days: {{title}}",
+        text_body="See you",
+        period=timedelta(days=3),
+    )
+
+    appointment = schedule(start=datetime(1, 1, 2, tzinfo=UTC), timezone="UTC")
+
+    early = [d for d in rows(appointment, type="REMINDER", channel="EMAIL") if d.template.period.days == 3]
+    assert [(d.status, d.cancel_reason) for d in early] == [(DeliveryStatus.CANCELLED, LATE_REASON)]
