@@ -1,5 +1,6 @@
 from django.db import models
 
+from core.models import TimeStampedModel
 from tenants.models import TenantOwnedModel
 
 
@@ -90,3 +91,19 @@ class CustomerOneTimeCode(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.channel} code for {self.contact}"
+
+
+class CustomerCodeGuessCounter(TimeStampedModel):
+    """Wrong guesses at customers' codes from one client address, in the window begun at the first.
+
+    One row per address, across applications, like the request limit: an attacker's
+    address is the same whichever tenant it aims at. The count moves only by
+    conditional UPDATEs, so parallel guesses from every web process are each counted.
+    """
+
+    client_address = models.GenericIPAddressField(unique=True)
+    window_started_at = models.DateTimeField()
+    wrong_guesses = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.wrong_guesses} wrong guesses from {self.client_address}"

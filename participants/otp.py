@@ -4,6 +4,12 @@ A code is six digits, kept only as a keyed hash, valid for settings.OTP_VALIDITY
 good for one use and settings.OTP_MAX_ATTEMPTS guesses. Requests are limited per
 contact and per client address by counting recent rows in the database, so the
 limits hold across every web process.
+
+Wrong guesses burn the code, never the customer (NIST SP 800-63B throttles rather
+than locks out): a new code can always be requested within the request limits.
+Guessing is throttled per client address instead (settings.OTP_MAX_GUESSES_PER_ADDRESS
+wrong guesses per settings.OTP_RATE_WINDOW). Both counters move by conditional
+UPDATEs, never read-modify-write, so parallel guesses are each counted.
 """
 
 import uuid
@@ -11,14 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
 from core.events import Event
 from core.one_time_codes import code_digest, code_matches, code_new
 from participants.contacts import normalize_customer_phone, normalize_email
-from participants.models import CustomerOneTimeCode, OneTimeCodeChannel
+from participants.models import CustomerCodeGuessCounter, CustomerOneTimeCode, OneTimeCodeChannel
 from tenants.models import Application
 
 
@@ -140,31 +147,84 @@ def otp_application(*, application_id: uuid.UUID | str) -> Application:
     return application
 
 
-def otp_verify(*, application: Application, contact: Contact, code: str) -> bool:
+def otp_verify(
+    *, application: Application, contact: Contact, code: str, client_address: str | None = None
+) -> bool:
     """Check `code` against the contact's latest code, counting the attempt; True consumes it.
 
     Call inside a transaction: on success the caller's work and the consumption
     commit together. On failure nothing is raised, so that the counted attempt
     commits with the caller's (empty) transaction; the caller refuses afterwards.
+    An address over its guess limit gets TooManyRequests before any code is tried.
     """
+    now = timezone.now()
+    if client_address:
+        _guess_admit(client_address=client_address, now=now)
+    matched = _code_try(application=application, contact=contact, code=code, now=now)
+    if matched and client_address:
+        # Only wrong guesses count: customers behind one address may all book.
+        CustomerCodeGuessCounter.objects.filter(client_address=client_address, wrong_guesses__gt=0).update(
+            wrong_guesses=F("wrong_guesses") - 1, updated_at=now
+        )
+    return matched
+
+
+def _code_try(*, application: Application, contact: Contact, code: str, now: datetime) -> bool:
     latest = (
-        CustomerOneTimeCode.objects.select_for_update()
-        .filter(application=application, contact=contact.value)
+        CustomerOneTimeCode.objects.filter(application=application, contact=contact.value)
         .order_by("-created_at", "-id")
+        .only("pk", "code_hash")
         .first()
     )
-    now = timezone.now()
-    if latest is None or latest.used_at is not None or latest.expires_at <= now:
+    if latest is None:
         return False
-    if latest.attempts >= settings.OTP_MAX_ATTEMPTS:
+    live = CustomerOneTimeCode.objects.filter(pk=latest.pk, used_at__isnull=True, expires_at__gt=now)
+    # One conditional UPDATE: parallel guesses cannot share an attempt or pass the limit.
+    if not live.filter(attempts__lt=settings.OTP_MAX_ATTEMPTS).update(
+        attempts=F("attempts") + 1, updated_at=now
+    ):
         return False
-    latest.attempts += 1
-    matched = code_matches(
-        stored_digest=latest.code_hash,
-        purpose=_purpose(application_id=application.pk, contact=contact),
-        code=code,
+    purpose = _purpose(application_id=application.pk, contact=contact)
+    if not code_matches(stored_digest=latest.code_hash, purpose=purpose, code=code):
+        return False
+    # Of two right guesses in parallel, only the one that marks the code used wins.
+    return bool(live.update(used_at=now, updated_at=now))
+
+
+def _guess_admit(*, client_address: str, now: datetime) -> None:
+    """Count a guess from `client_address`, or refuse it with 429 when the address is over its limit."""
+    counter = CustomerCodeGuessCounter.objects.filter(client_address=client_address)
+    counter.filter(window_started_at__lte=now - settings.OTP_RATE_WINDOW).update(
+        window_started_at=now, wrong_guesses=0, updated_at=now
     )
-    if matched:
-        latest.used_at = now
-    latest.save(update_fields=["attempts", "used_at", "updated_at"])
-    return matched
+    if _guess_count(counter, now=now):
+        return
+    # No counter yet: start one; if a parallel guess started it first, count on it.
+    if not counter.exists() and (
+        _guess_counter_create(client_address=client_address, now=now) or _guess_count(counter, now=now)
+    ):
+        return
+    raise TooManyRequests("too many wrong code guesses from this address; try again later")
+
+
+def _guess_count(counter: QuerySet[CustomerCodeGuessCounter], *, now: datetime) -> bool:
+    """Add one guess if the address has room: one conditional UPDATE, exact under parallel requests."""
+    return bool(
+        counter.filter(wrong_guesses__lt=settings.OTP_MAX_GUESSES_PER_ADDRESS).update(
+            wrong_guesses=F("wrong_guesses") + 1, updated_at=now
+        )
+    )
+
+
+def _guess_counter_create(*, client_address: str, now: datetime) -> bool:
+    """Start the address's counter at one guess; False if the limit is zero or another request won."""
+    if settings.OTP_MAX_GUESSES_PER_ADDRESS < 1:
+        return False
+    try:
+        with transaction.atomic():
+            CustomerCodeGuessCounter.objects.create(
+                client_address=client_address, window_started_at=now, wrong_guesses=1
+            )
+    except IntegrityError:
+        return False
+    return True
