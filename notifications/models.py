@@ -1,6 +1,7 @@
 import uuid
 from datetime import timedelta
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -90,6 +91,28 @@ class WebhookEndpoint(TenantOwnedModel):
         return self.url
 
 
+class DomainProof(models.TextChoices):
+    """How an email sender's domain was shown to be the application's; "" means it was not."""
+
+    NONE = "", "not proven"
+    ADDRESS = "ADDRESS", "the code went to an address of the domain"
+    DNS = "DNS", "the domain publishes the application's TXT record"
+
+
+class EmailHeaders(NamedTuple):
+    from_header: str
+    reply_to: str  # "" when replies go to From
+
+    def extra(self) -> dict[str, str]:
+        """The headers besides From, for EmailMessage.headers."""
+        return {"Reply-To": self.reply_to} if self.reply_to else {}
+
+
+def service_email_address() -> str:
+    """The service's own address (DEFAULT_FROM_EMAIL, which may carry a display name)."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+
+
 class ChannelSender(TenantOwnedModel):
     """The verified identity an application sends from: an email domain or an SMS number."""
 
@@ -100,6 +123,10 @@ class ChannelSender(TenantOwnedModel):
     verified_at = models.DateTimeField()
     # The address or number the confirmed code was sent to, for the audit trail.
     verified_with = models.CharField(max_length=254, blank=True)
+    # A confirmed code proves an address, not the domain: mail uses the domain only once this is set.
+    domain_proven_by = models.CharField(max_length=8, choices=DomainProof.choices, blank=True, default="")
+    # The application's token for this domain's TXT record (notifications.senders.domains).
+    dns_token = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
@@ -117,11 +144,24 @@ class ChannelSender(TenantOwnedModel):
 
     @property
     def email_address(self) -> str:
+        """The address at the sender's domain (used in From only once the domain is proven)."""
         return f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{self.domain}" if self.domain else ""
 
-    def email_from(self, *, application_name: str) -> str:
-        """ "From Name <no-reply@domain>", quoted and encoded as mail headers need."""
-        return formataddr((self.from_name or application_name, self.email_address))
+    @property
+    def domain_proven(self) -> bool:
+        return bool(self.domain) and self.domain_proven_by in (DomainProof.ADDRESS, DomainProof.DNS)
+
+    def email_headers(self, *, application_name: str) -> EmailHeaders:
+        """From and Reply-To of every email this sender sends; the one place that decides them.
+
+        A proven domain: "From Name <no-reply@domain>". Otherwise the service's own
+        address with the same display name, and replies go to the address the code
+        was confirmed at, the one address known to reach the application.
+        """
+        name = self.from_name or application_name
+        if self.domain_proven:
+            return EmailHeaders(formataddr((name, self.email_address)), "")
+        return EmailHeaders(formataddr((name, service_email_address())), self.verified_with)
 
 
 class VerificationStatus(models.TextChoices):
@@ -144,6 +184,8 @@ class SenderVerification(TenantOwnedModel):
     from_name = models.CharField(max_length=200, blank=True)
     from_number = models.CharField(max_length=32, blank=True)
     sent_to = models.CharField(max_length=254)
+    # The TXT record token for (application, domain), shown to the admin; kept across new codes.
+    dns_token = models.CharField(max_length=64, blank=True)
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

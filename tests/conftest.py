@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from notifications.senders import domains
 from tenants.selectors import known_applications_clear
 from tenants.services import application_create, token_mint
 
@@ -14,6 +15,14 @@ pytest_plugins = ["tests.providers"]
 def _forget_known_applications():
     """Each test starts with a web process that knows no application yet."""
     known_applications_clear()
+
+
+@pytest.fixture(autouse=True)
+def dns_txt(monkeypatch):
+    """The DNS every test sees, {domain: [TXT strings]}: confirming a sender never queries the real one."""
+    records: dict[str, list[str]] = {}
+    monkeypatch.setattr(domains, "txt_records", lambda domain: list(records.get(domain, [])))
+    return records
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from bench.fakes import SmtpSink, TwilioFake, WebhookReceiver
-from notifications.models import Channel, ChannelSender
+from notifications.models import Channel, ChannelSender, DomainProof
 
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "twilio-test-auth-token"
@@ -56,12 +56,15 @@ def webhook_receiver(settings):
 
 @pytest.fixture
 def email_sender(application):
+    """A sender whose domain is proven (its code went to an address of the domain), so mail is From it."""
     return ChannelSender.objects.create(
         application=application,
         channel=Channel.EMAIL,
         domain="appointments.acme.example",
         from_name="Acme Appointments",
         verified_at=timezone.now(),
+        verified_with="it@appointments.acme.example",
+        domain_proven_by=DomainProof.ADDRESS,
     )
 
 

@@ -1,10 +1,26 @@
-"""The console's senders: shown with their verification state, changed only by the one-time code flow."""
+"""The console's senders: shown with their verification state, changed only by the one-time code flow.
 
-from django.contrib import admin
+Each email sender also shows which From its mail carries and why: the
+application's domain once proven (by the code's address or a DNS TXT record),
+the service's own address otherwise. "Re-check DNS" looks for the record again.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from notifications.models import Channel, ChannelSender, SenderVerification, VerificationStatus
+from notifications.models import (
+    Channel,
+    ChannelSender,
+    DomainProof,
+    SenderVerification,
+    VerificationStatus,
+    service_email_address,
+)
+from notifications.senders.domains import DnsLookupFailed, txt_record
+from notifications.senders.services import sender_domain_recheck
 from tenants.admin import ApplicationAdmin
 from tenants.admin_scoping import TenantScopedAdmin
 from tenants.models import Application
@@ -14,16 +30,35 @@ from tenants.models import Application
 class ChannelSenderAdmin(TenantScopedAdmin, admin.ModelAdmin):
     """Senders become verified only through the one-time code flow: shown, never edited."""
 
-    list_display = ["application", "channel", "domain", "from_name", "from_number", "verified_at"]
-    list_filter = ["channel", "application"]
+    list_display = ["application", "channel", "domain", "from_name", "from_number", "verified_at", "sends_as"]
+    list_filter = ["channel", "domain_proven_by", "application"]
     list_select_related = ["application"]
     search_fields = ["domain", "from_number"]
+    actions = ["recheck_dns"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="sends as")
+    def sends_as(self, sender: ChannelSender) -> str:
+        if sender.channel != Channel.EMAIL:
+            return sender.from_number
+        return email_from_state(sender, application_name=sender.application.name)
+
+    # Re-checking changes nothing an admin chose, it only re-reads DNS: whoever sees the sender may ask.
+    @admin.action(description="Re-check DNS of selected email senders", permissions=["view"])
+    def recheck_dns(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for sender in queryset.filter(channel=Channel.EMAIL).select_related("application"):
+            try:
+                sender = sender_domain_recheck(sender=sender)
+            except DnsLookupFailed as exc:
+                self.message_user(request, f"{sender.domain}: {exc}; nothing changed", messages.ERROR)
+                continue
+            state = email_from_state(sender, application_name=sender.application.name)
+            self.message_user(request, f"{sender.domain}: {state}")
 
 
 @admin.register(SenderVerification)
@@ -40,8 +75,36 @@ class SenderVerificationAdmin(TenantScopedAdmin, admin.ModelAdmin):
         return False
 
 
-def sender_states(application: Application) -> list[tuple[str, str, str]]:
-    """(channel, identity, state) for each channel: verified, pending verification, or not set up."""
+def email_from_state(sender: ChannelSender, *, application_name: str) -> str:
+    """Which From the sender's mail carries, and why."""
+    headers = sender.email_headers(application_name=application_name)
+    if sender.domain_proven_by == DomainProof.ADDRESS:
+        return f"domain proven by the code's address ({sender.verified_with}): sends as {headers.from_header}"
+    if sender.domain_proven_by == DomainProof.DNS:
+        return f"domain proven by DNS TXT {txt_record(sender.dns_token)}: sends as {headers.from_header}"
+    service_domain = service_email_address().rpartition("@")[2]
+    reply = f", reply-to {headers.reply_to}" if headers.reply_to else ""
+    how = (
+        f"publish the TXT record {txt_record(sender.dns_token)} at {sender.domain} and re-check DNS"
+        if sender.dns_token
+        else "verify it again with a code sent to an address of the domain"
+    )
+    sending = f"sending from {service_domain} as {headers.from_header}{reply}"
+    return f"not proven: {sending}; to send from {sender.domain}, {how}"
+
+
+def _pending_state(verification: SenderVerification) -> str:
+    if verification.channel != Channel.EMAIL:
+        return f"; verification of {verification.from_number} pending (code sent to {verification.sent_to})"
+    return (
+        f"; verification of {verification.domain} pending (code sent to {verification.sent_to}); "
+        f"to prove the domain by DNS, publish the TXT record {txt_record(verification.dns_token)} "
+        f"at {verification.domain} before confirming"
+    )
+
+
+def sender_states(application: Application) -> list[tuple[str, str, str, str]]:
+    """(channel, identity, state, sends as) per channel: verified, pending verification, or not set up."""
     senders = {sender.channel: sender for sender in ChannelSender.objects.filter(application=application)}
     pending = {}
     for verification in SenderVerification.objects.filter(
@@ -60,13 +123,17 @@ def sender_states(application: Application) -> list[tuple[str, str, str]]:
             state = f"Verified {sender.verified_at:%d %b %Y %H:%M %Z}" + (
                 f" (code sent to {sender.verified_with})" if sender.verified_with else ""
             )
+            sends_as = (
+                email_from_state(sender, application_name=application.name)
+                if channel == Channel.EMAIL
+                else sender.from_number
+            )
         else:
-            identity, state = "—", "Not verified: this channel sends nothing"
+            identity, state, sends_as = "—", "Not verified: this channel sends nothing", "—"
         waiting = pending.get(channel)
         if waiting is not None:
-            target = waiting.domain if channel == Channel.EMAIL else waiting.from_number
-            state += f"; verification of {target} pending (code sent to {waiting.sent_to})"
-        rows.append((channel.label, identity, state))
+            state += _pending_state(waiting)
+        rows.append((channel.label, identity, state, sends_as))
     return rows
 
 
@@ -90,10 +157,12 @@ class ApplicationConsoleAdmin(ApplicationAdmin):
     def sender_settings(self, application: Application) -> str:
         if application.pk is None:
             return "—"
-        rows = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", sender_states(application))
+        rows = format_html_join(
+            "", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", sender_states(application)
+        )
         return format_html(
             '<table class="sender-settings"><thead><tr><th>Channel</th><th>Sender</th>'
-            "<th>Verification</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>Verification</th><th>Sends as</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
 

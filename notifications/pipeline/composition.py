@@ -29,13 +29,15 @@ def email_compose(
     application = appointment.application
     sender = sender_require(application=application, channel=Channel.EMAIL)
     rendered = _render(template, appointment, recipient, organizer)
+    headers = sender.email_headers(application_name=application.name)
     return EmailMessage(
         to=recipient.email,
-        from_email=sender.email_from(application_name=application.name),
+        from_email=headers.from_header,
         subject=rendered.subject,
         text_body=rendered.text_body,
         html_body=email_html(rendered.html_body, application=application),
         attachments=tuple(email_attachments(appointment=appointment, notification_type=template.type)),
+        headers=headers.extra(),
     )
 
 

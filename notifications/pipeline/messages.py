@@ -60,7 +60,8 @@ def delivery_message(delivery: Delivery) -> Message:
     try:
         if delivery.channel == DeliveryChannel.EMAIL:
             email = composition.email_compose(template=template, appointment=appointment, recipient=recipient)
-            return replace(email, to=delivery.recipient, headers={DELIVERY_HEADER: str(delivery.pk)})
+            headers = {**email.headers, DELIVERY_HEADER: str(delivery.pk)}  # keeps Reply-To
+            return replace(email, to=delivery.recipient, headers=headers)
         sms = composition.sms_compose(template=template, appointment=appointment, recipient=recipient)
         return replace(sms, to=delivery.recipient, status_callback=status_callback_url())
     except ServiceUnavailable as exc:  # the sender is no longer verified
@@ -140,16 +141,17 @@ def _cancel_message(delivery: Delivery) -> Message:
             status_callback=status_callback_url(),
         )
     event = snapshot.get("event")
+    from_headers = sender.email_headers(application_name=application.name)
     return EmailMessage(
         to=delivery.recipient,
-        from_email=sender.email_from(application_name=application.name),
+        from_email=from_headers.from_header,
         subject=snapshot.get("subject", ""),
         text_body=snapshot.get("text_body", ""),
         html_body=snapshot.get("html_body", ""),
         attachments=tuple(email_attachments(appointment=event, notification_type=NotificationType.CANCEL))
         if event
         else (),
-        headers={DELIVERY_HEADER: str(delivery.pk)},
+        headers={**from_headers.extra(), DELIVERY_HEADER: str(delivery.pk)},
     )
 
 

@@ -2,7 +2,6 @@
 
 import logging
 from datetime import datetime
-from email.utils import formataddr
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +17,8 @@ from notifications.backends.base import (
     get_backend,
 )
 from notifications.errors import DeliveryFailed
-from notifications.models import Channel, ChannelSender, SenderVerification, VerificationStatus
+from notifications.models import Channel, ChannelSender, DomainProof, SenderVerification, VerificationStatus
+from notifications.senders import domains
 from notifications.senders.selectors import sender_require
 from notifications.templating.layout import email_html
 from participants.otp import OneTimeCodeIssued
@@ -53,6 +53,7 @@ def sender_verification_start(
             from_name=from_name,
             from_number=from_number,
             sent_to=to,
+            dns_token=_dns_token_for(application, domain) if channel == Channel.EMAIL else "",
             expires_at=now + settings.NOTIFICATIONS_VERIFICATION_TTL,
         )
         verification.set_code(code)
@@ -66,6 +67,23 @@ def sender_verification_start(
     return verification
 
 
+def _dns_token_for(application: Application, domain: str) -> str:
+    """The application's token for the domain: the one it already has, so a published record keeps working."""
+    known = (
+        ChannelSender.objects.filter(application=application, channel=Channel.EMAIL, domain=domain)
+        .exclude(dns_token="")
+        .values_list("dns_token", flat=True)
+        .first()
+    ) or (
+        SenderVerification.objects.filter(application=application, channel=Channel.EMAIL, domain=domain)
+        .exclude(dns_token="")
+        .order_by("-created_at")
+        .values_list("dns_token", flat=True)
+        .first()
+    )
+    return known or domains.dns_token_new()
+
+
 def _verification_message(
     verification: SenderVerification, code: str, application: Application
 ) -> EmailMessage | SmsMessage:
@@ -73,20 +91,37 @@ def _verification_message(
     text = f"Your verification code is {code}. It is valid for {minutes} minutes."
     if verification.channel == Channel.SMS:
         return SmsMessage(to=verification.sent_to, from_number=verification.from_number, body=text)
-    sender = formataddr(
-        (
-            verification.from_name or application.name,
-            f"{settings.NOTIFICATIONS_EMAIL_LOCAL_PART}@{verification.domain}",
-        )
+    # Nothing about the domain is proven yet, so the code goes out as an unproven sender's mail does.
+    headers = ChannelSender(domain=verification.domain, from_name=verification.from_name).email_headers(
+        application_name=application.name
     )
     body = f"{text}\n\nEnter it to confirm that {application.name} can send email from {verification.domain}."
     return EmailMessage(
-        to=verification.sent_to, from_email=sender, subject="Your verification code", text_body=body
+        to=verification.sent_to,
+        from_email=headers.from_header,
+        subject="Your verification code",
+        text_body=body,
+        headers=headers.extra(),
     )
 
 
 def sender_verification_confirm(*, application: Application, channel: str, code: str) -> ChannelSender:
-    """Check a code; a right one makes its sender the application's verified sender of the channel."""
+    """Check a code; a right one makes its sender the application's verified sender of the channel.
+
+    An email sender's domain is proven by the code's address or, failing that, by its DNS TXT record.
+    """
+    sender = _code_confirm(application=application, channel=channel, code=code)
+    if sender.channel != Channel.EMAIL or sender.domain_proven:
+        return sender
+    try:
+        # Outside the code's transaction: no row stays locked while DNS answers.
+        return sender_domain_recheck(sender=sender)
+    except domains.DnsLookupFailed as exc:
+        logger.warning("sender domain %s stays unproven: %s", sender.domain, exc)
+        return sender
+
+
+def _code_confirm(*, application: Application, channel: str, code: str) -> ChannelSender:
     now = timezone.now()
     with transaction.atomic():
         verification = (
@@ -121,8 +156,34 @@ def _sender_verified(verification: SenderVerification, now: datetime) -> Channel
             "from_number": verification.from_number,
             "verified_at": now,
             "verified_with": verification.sent_to,
+            "dns_token": verification.dns_token,
+            "domain_proven_by": DomainProof.ADDRESS
+            if verification.channel == Channel.EMAIL
+            and domains.address_in_domain(verification.sent_to, verification.domain)
+            else DomainProof.NONE,
         },
     )
+    return sender
+
+
+def sender_domain_recheck(*, sender: ChannelSender) -> ChannelSender:
+    """Look up the sender's TXT record again: found proves the domain, gone takes a DNS proof back.
+
+    A proof by the code's address stands. Raises DnsLookupFailed, changing nothing,
+    when DNS does not answer.
+    """
+    if sender.domain_proven_by == DomainProof.ADDRESS:
+        return sender
+    proven = domains.dns_proves(domain=sender.domain, token=sender.dns_token)
+    state = DomainProof.DNS if proven else DomainProof.NONE
+    # Only if the row still names the domain and token looked up: a newer confirmation wins.
+    updated = (
+        ChannelSender.objects.filter(pk=sender.pk, domain=sender.domain, dns_token=sender.dns_token)
+        .exclude(domain_proven_by=DomainProof.ADDRESS)
+        .update(domain_proven_by=state, updated_at=timezone.now())
+    )
+    if updated:
+        sender.domain_proven_by = state
     return sender
 
 
@@ -146,12 +207,14 @@ def direct_message_send(
     sender = sender_require(application=application, channel=channel)
     message: EmailMessage | SmsMessage
     if channel == Channel.EMAIL:
+        headers = sender.email_headers(application_name=application.name)
         message = EmailMessage(
             to=to,
-            from_email=sender.email_from(application_name=application.name),
+            from_email=headers.from_header,
             subject=subject,
             text_body=text_body,
             html_body=email_html(html_body, application=application),
+            headers=headers.extra(),
         )
     elif channel == Channel.SMS:
         message = SmsMessage(to=to, from_number=sender.from_number, body=text_body)

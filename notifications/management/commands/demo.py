@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from notifications.models import Channel, ChannelSender, NotificationType
+from notifications.models import Channel, ChannelSender, DomainProof, NotificationType
+from notifications.senders.domains import dns_token_new
 from notifications.services import template_create
 from tenants.models import Application
 from tenants.roles import Role
@@ -81,6 +82,7 @@ def _seed_notifications(application: Application) -> None:
     With no EMAIL_HOST and no Twilio credentials the messages land in the worker's log.
     """
     now = timezone.now()
+    # Seeded as if demo.localhost published its TXT record, so development mail is From that domain.
     ChannelSender.objects.create(
         application=application,
         channel=Channel.EMAIL,
@@ -88,6 +90,8 @@ def _seed_notifications(application: Application) -> None:
         from_name="Demo Appointments",
         verified_at=now,
         verified_with="demo seed",
+        domain_proven_by=DomainProof.DNS,
+        dns_token=dns_token_new(),
     )
     ChannelSender.objects.create(
         application=application,
