@@ -9,7 +9,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 # collectstatic needs settings but no secrets: give it a throwaway key for this step only.
-RUN SECRET_KEY=collectstatic-only-not-a-secret DEBUG=0 python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only-placeholder-not-a-secret-0123456789abcdef DEBUG=0 python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 app && mkdir -p /app/var && chown app /app/var
 USER app
 

@@ -5,11 +5,19 @@ from pathlib import Path
 
 from celery import Celery
 
+from config.startup import load_settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("appointments_service")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_configure.connect
+def _load_django_settings(sender, **kwargs) -> None:
+    """Load Django's settings, on the first read of the Celery config (`worker` and `beat` parse options)."""
+    load_settings_or_exit()
 
 
 @app.on_after_configure.connect

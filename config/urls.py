@@ -1,15 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from appointments.urls import collection_without_slash
+from config.api_docs import swagger_ui_view
 from core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", swagger_ui_view(), name="docs"),
     *collection_without_slash,
     path("api/appointments/", include("appointments.urls")),
     path("api/notifications/", include("notifications.urls")),
