@@ -326,11 +326,12 @@ class AppointmentBasicApi(APIView):
         description=(
             "Authorization: Basic base64(<email or phone>:<code>) with a code from POST "
             "/api/appointments/basic/otp. The customer becomes the organizer (type CUSTOMER); a contact "
-            "in the body must be the verified one."
+            "in the body must be the verified one. Wrong guesses burn the code after OTP_MAX_ATTEMPTS and "
+            "are limited per client address (OTP_MAX_GUESSES_PER_ADDRESS, 429)."
         ),
         tags=TAGS,
         request=s.ScheduleAppointmentSerializer,
-        responses={200: s.GetAppointmentResponseSerializer, **error_responses(400, 401, 403)},
+        responses={200: s.GetAppointmentResponseSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request: Request) -> Response:
         data = validated(s.ScheduleAppointmentSerializer, request.data)
@@ -340,6 +341,7 @@ class AppointmentBasicApi(APIView):
             application=application,
             contact=credentials.contact,
             code=credentials.code,
+            client_address=client_address(request),
             **s.schedule_arguments(data, application),
         )
         return appointment_response(appointment)

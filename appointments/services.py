@@ -19,7 +19,7 @@ from django.utils import timezone as django_timezone
 from appointments.changes import AppointmentChange, appointment_changed
 from appointments.models import Appointment, InteractionState, OrganizerType, RoutingType
 from appointments.selectors import appointment_lock
-from core.api.fields import format_duration
+from core.api.fields import ZONED_EARLIEST, ZONED_LATEST, format_datetime_utc, format_duration, shifted
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import assign_changes
 from participants.models import Participant, ParticipantType
@@ -50,10 +50,15 @@ def _schedule_end(*, start: datetime, duration: timedelta, timezone: str) -> dat
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput.for_field("timezone", f"{timezone!r} is not an IANA time zone") from None
-    try:
-        return start + duration
-    except OverflowError:
-        raise InvalidInput.for_field("start", "start + duration lies beyond the year 9999") from None
+    end = shifted(start, duration)
+    # Messages and .ics files show the appointment in its zone: keep it where every zone has a clock.
+    if start < ZONED_EARLIEST or end is None or end > ZONED_LATEST:
+        raise InvalidInput.for_field(
+            "start",
+            f"the appointment must lie between {format_datetime_utc(ZONED_EARLIEST)} "
+            f"and {format_datetime_utc(ZONED_LATEST)}",
+        )
+    return end
 
 
 def _check_lengths(**values: str | None) -> None:
@@ -274,16 +279,20 @@ def appointment_schedule_as_customer(
     application: Application,
     contact: Contact,
     code: str,
+    client_address: str | None = None,
     customer: CustomerDetails | None = None,
     **schedule: Any,
 ) -> Appointment:
     """Schedule with the customer as organizer, once `code` proves the customer owns `contact`.
 
     The code is consumed only if the appointment is created. A wrong code still
-    counts as an attempt: that bookkeeping commits before CodeRejected is raised.
+    counts as an attempt, and against `client_address`: that bookkeeping commits
+    before CodeRejected is raised.
     """
     with transaction.atomic():
-        verified = otp_verify(application=application, contact=contact, code=code)
+        verified = otp_verify(
+            application=application, contact=contact, code=code, client_address=client_address
+        )
         if verified:
             appointment = appointment_schedule(
                 application=application,

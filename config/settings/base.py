@@ -9,16 +9,18 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.secret_keys import public_key_pem, require_strong_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 (refused below unless DEBUG)
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 (only when DEBUG is on)
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY: the development key is refused when DEBUG is off.")
+if not DEBUG:
+    # Missing, short or repetitive keys stop start-up (Django's security.W009 rule).
+    require_strong_secret("SECRET_KEY", env_str("SECRET_KEY"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Oversized /api/ bodies get their 413 before sessions, CSRF or authentication run.
+    "core.api.body_size.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +87,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share one SQLite file in development:
     # wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A deferred transaction that reads, then writes, fails at once with "database is
+    # locked" when another writer got there first (SQLite cannot wait without risking
+    # a deadlock); BEGIN IMMEDIATE takes the write lock up front, so it waits instead.
+    # WAL lets readers go on while one writes (an in-memory test database ignores it).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -119,6 +130,22 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Every response names what its page may load (django-csp); it matters for the HTML
+# ones, the console and /api/docs/ (config/api_docs.py adds Swagger UI's CDN there).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline styles stay allowed: the template preview shows an email's HTML, styled
+        # inline as emails must be, in a srcdoc frame that inherits this policy.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SILENCED_SYSTEM_CHECKS = [
     # HSTS and the HTTP->HTTPS redirect belong to the TLS-terminating proxy,
@@ -128,11 +155,22 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 # --- REST API -------------------------------------------------------------
+# An /api/ body larger than this is refused with 413 before authentication
+# (core/api/body_size.py); Django reads no more than this either, admin forms included.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# JSON nested deeper than this, in a body or in a string field holding JSON, is a 400.
+# Python's json parser recurses once per level and fails near 1,000 levels.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+if API_MAX_BODY_BYTES < 1:
+    raise ImproperlyConfigured(f"API_MAX_BODY_BYTES must be positive, not {API_MAX_BODY_BYTES}")
+if not 1 <= API_MAX_JSON_DEPTH <= 200:
+    raise ImproperlyConfigured(f"API_MAX_JSON_DEPTH must lie between 1 and 200, not {API_MAX_JSON_DEPTH}")
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.PrincipalJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsAuthenticatedPrincipal"],
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
@@ -162,14 +200,11 @@ if JWT_ALGORITHM == "RS256" and not (SIMPLE_JWT["VERIFYING_KEY"] or env_str("JWT
     raise ImproperlyConfigured("RS256 needs JWT_VERIFYING_KEY (public key) or JWT_SIGNING_KEY (private key).")
 if JWT_ALGORITHM == "RS256" and not SIMPLE_JWT["VERIFYING_KEY"]:
     # Derive the public key from the private one so that tokens minted here verify.
-    from cryptography.hazmat.primitives import serialization
-
-    _private = serialization.load_pem_private_key(SIMPLE_JWT["SIGNING_KEY"].encode(), password=None)
-    SIMPLE_JWT["VERIFYING_KEY"] = (
-        _private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    SIMPLE_JWT["VERIFYING_KEY"] = public_key_pem(SIMPLE_JWT["SIGNING_KEY"], name="JWT_SIGNING_KEY")
+# An RS256 key is a PEM private key, whose strength is its size, not its characters:
+# the secret rule applies to HS256 only. Unset, the key is SECRET_KEY, checked above.
+if JWT_ALGORITHM == "HS256" and not DEBUG and env_str("JWT_SIGNING_KEY") is not None:
+    require_strong_secret("JWT_SIGNING_KEY", env_str("JWT_SIGNING_KEY"))
 
 # How long a web process trusts that a token's application exists (and its
 # organization) before asking the database again; 0 asks on every request.
@@ -287,6 +322,9 @@ OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_RATE_WINDOW = timedelta(seconds=env_int("OTP_RATE_WINDOW_SECONDS", 3600))
 OTP_MAX_PER_CONTACT = env_int("OTP_MAX_PER_CONTACT", 5)
 OTP_MAX_PER_ADDRESS = env_int("OTP_MAX_PER_ADDRESS", 20)
+# Wrong guesses per client address and OTP_RATE_WINDOW (429 beyond): guessing is
+# throttled by address, so that wrong guesses never lock the customer out.
+OTP_MAX_GUESSES_PER_ADDRESS = env_int("OTP_MAX_GUESSES_PER_ADDRESS", 20)
 # Name the appointment enums in the OpenAPI schema after what they are, not after
 # their field names ("type", "state"), which other components use for other sets.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(

@@ -14,6 +14,9 @@ import isodate
 from babel import Locale, UnknownLocaleError
 from rest_framework import serializers
 
+from core.api.limits import JSONTooDeep, check_json_depth, json_depth_limit
+from core.ids import parse_uuid
+
 
 def unquote(value):
     """Read '"PT5M"' (a string wrapped in literal double quotes) as 'PT5M'."""
@@ -28,7 +31,8 @@ def unquote(value):
 _DATETIME_RE = re.compile(
     r"^(?P<base>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)"
     r"(?:[.,](?P<fraction>\d+))?"
-    r"(?P<zone>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"(?P<zone>Z|z|[+-]\d{2}(?::?\d{2})?)?\Z",
+    re.ASCII,  # \d is 0-9 only, not every script's digits
 )
 
 
@@ -51,7 +55,7 @@ def parse_datetime_utc(value: str) -> datetime:
     try:
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise ValueError("lies outside the supported range of dates") from None
+        raise ValueError("lies outside the years 1 to 9999 in UTC") from None
 
 
 def format_datetime_utc(value: datetime | None) -> str | None:
@@ -60,6 +64,33 @@ def format_datetime_utc(value: datetime | None) -> str | None:
     utc = value.astimezone(UTC)
     # RFC 3339 wants four year digits; strftime("%Y") writes year 4 as "4" on this platform.
     return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
+
+
+# The calendar the API reads: every instant of the years 1 to 9999, UTC (Python's datetime;
+# SQLite and PostgreSQL store all of it).
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+# Instants whose wall-clock time exists in every zone: UTC offsets stay under 16 hours, even the
+# local mean times of the first years, so a day's margin at each end keeps local times in range.
+ZONED_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+ZONED_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime | None:
+    """`moment + delta`, or None where that falls outside the calendar."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return None
+
+
+def window_end(start: datetime, length: timedelta, *, field: str) -> datetime:
+    """The end of the query window [start, start + length); past the year 9999 it is a 400 naming `field`."""
+    end = shifted(start, length)
+    if end is None:
+        message = f"from {format_datetime_utc(start)} it reaches beyond the year 9999"
+        raise serializers.ValidationError({field: [message]})
+    return end
 
 
 def parse_duration(value: str) -> timedelta:
@@ -114,7 +145,15 @@ class UnquotedIntegerField(_Unquoted, serializers.IntegerField):
 
 
 class UnquotedUUIDField(_Unquoted, serializers.UUIDField):
-    pass
+    """An id: the 36-character hyphenated UUID only (either case), quoted or not; lower case out."""
+
+    default_error_messages = {"invalid": "{value!r} is not a UUID in its 36-character form (8-4-4-4-12 hex)"}
+
+    def to_internal_value(self, data):
+        value = parse_uuid(unquote(data))
+        if value is None:
+            self.fail("invalid", value=data)
+        return value
 
 
 class UnquotedEmailField(_Unquoted, serializers.EmailField):
@@ -199,19 +238,35 @@ _BARE_VALUE_RE = re.compile(r'(:\s*)([A-Za-z0-9_.\-]+)"?(\s*[,}])')
 
 
 def parse_json_object(value) -> dict:
-    """A JSON object, or a string holding one (the document's own examples do both)."""
+    """A JSON object, or a string holding one (the document's own examples do both).
+
+    A string nested deeper than API_MAX_JSON_DEPTH raises JSONTooDeep (a ValueError).
+    """
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
         text = value.strip()
         for candidate in (text, _BARE_VALUE_RE.sub(r'\1"\2"\3', text)):
+            # Each candidate is checked: added quotes can end a string early and
+            # bring brackets that stood inside it into play.
             try:
-                parsed = json.loads(candidate)
+                parsed = _loads_shallow(candidate)
+            except JSONTooDeep:
+                raise
             except ValueError:
                 continue
             if isinstance(parsed, dict):
                 return parsed
     raise ValueError("must be a JSON object, or a string holding a JSON object")
+
+
+def _loads_shallow(text: str):
+    """json.loads, refusing text nested deeper than API_MAX_JSON_DEPTH before it recurses."""
+    check_json_depth(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise JSONTooDeep(json_depth_limit()) from None
 
 
 class JSONObjectField(serializers.Field):
