@@ -272,12 +272,18 @@ def _lookback_bound(application_id: uuid.UUID, start: datetime) -> Case:
     )
 
 
-def appointment_eligible_list(*, principal: Principal, time_frame: timedelta) -> list[Appointment]:
-    """Not yet activated appointments of the caller's application starting within `time_frame`."""
-    now = timezone.now()
-    return list(
-        Appointment.objects.for_principal(principal)
-        .filter(room_url="", start__gte=now, start__lt=now + time_frame)
-        .order_by("start", "id")
-        .only("id", "start", "timezone", "created_at")
+def appointment_eligible_list(
+    *, principal: Principal, time_frame: timedelta | None = None
+) -> list[Appointment]:
+    """Scheduled appointments of the caller's application not yet activated, by start.
+
+    Activations have no time limits, so without `time_frame` every one of them is
+    eligible; the deprecated `time_frame` keeps those starting within it from now.
+    """
+    appointments = Appointment.objects.for_principal(principal).filter(
+        room_url="", interaction_state=InteractionState.PENDING
     )
+    if time_frame is not None:
+        now = timezone.now()
+        appointments = appointments.filter(start__gte=now, start__lt=now + time_frame)
+    return list(appointments.order_by("start", "id").only("id", "start", "timezone", "created_at"))

@@ -91,6 +91,12 @@ class ScheduleAppointmentSerializer(serializers.Serializer):
     title = UnquotedCharField(required=False, allow_blank=True, max_length=500)
 
 
+class ApplicationReferenceSerializer(serializers.Serializer):
+    """Only a body's applicationId: read first where the application decides how the rest is read."""
+
+    applicationId = ApplicationIdField(source="application_id")
+
+
 def schedule_arguments(data: dict, application: Application) -> dict:
     """Keyword arguments for appointment_schedule from a validated ScheduleAppointmentRequest."""
     interaction = data.get("interaction") or {}
@@ -223,7 +229,9 @@ class AppointmentOverlapQuerySerializer(serializers.Serializer):
 
 class AppointmentEligibleQuerySerializer(serializers.Serializer):
     timeFrame = BoundedDurationField(
-        max_value=LONGEST_TIME_FRAME, required=False, default=timedelta(days=1), help_text="Defaults to P1D."
+        max_value=LONGEST_TIME_FRAME,
+        required=False,
+        help_text="Deprecated: only those starting within this duration from now. Without it, all of them.",
     )
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import time_machine
 
+from appointments.models import InteractionState
 from tests.appointments.helpers import client_with, later
 from tests.factories import AppointmentFactory
 
@@ -31,12 +32,48 @@ def test_lists_not_activated_appointments_starting_within_the_frame(application,
 
 
 @time_machine.travel(later(0), tick=False)
-def test_the_frame_defaults_to_a_day(application):
-    AppointmentFactory(application=application, start=later(23 * 60))
+def test_without_a_frame_every_scheduled_appointment_not_yet_activated_is_eligible(
+    application, other_application, django_assert_max_num_queries
+):
+    # The document's NOTE: activations have no time limits, so past and far-off ones count.
+    long_ago = AppointmentFactory(application=application, start=later(-30 * 24 * 60))
+    next_year = AppointmentFactory(application=application, start=later(365 * 24 * 60))
+    tomorrow = AppointmentFactory(application=application, start=later(25 * 60))
+    AppointmentFactory(application=application, start=later(30), room_url="https://video.example.com/q/x")
+    AppointmentFactory(application=application, start=later(60), interaction_state=InteractionState.COMPLETE)
+    AppointmentFactory(application=other_application, start=later(30))
+    client = client_with("ROLE_CLIENT_SERVICE", application=application, user_id="svc")
+
+    with django_assert_max_num_queries(2):  # the caller's application, the list
+        response = client.get("/api/appointments/eligible")
+
+    assert response.status_code == 200
+    assert response["Deprecation"] == "true"
+    assert [row["id"] for row in response.json()] == [str(a.pk) for a in (long_ago, tomorrow, next_year)]
+
+
+@time_machine.travel(later(0), tick=False)
+def test_the_unbounded_list_costs_one_query_however_long(application, django_assert_max_num_queries):
+    for minutes in range(0, 50 * 60, 60):
+        AppointmentFactory(application=application, start=later(minutes), with_organizer=False)
+    client = client_with("ROLE_CLIENT_SERVICE", application=application, user_id="svc")
+
+    with django_assert_max_num_queries(2):  # the caller's application, the list
+        response = client.get("/api/appointments/eligible/")
+
+    assert len(response.json()) == 50
+
+
+@time_machine.travel(later(0), tick=False)
+def test_a_frame_keeps_the_deprecated_window(application):
+    AppointmentFactory(application=application, start=later(-5))
+    inside = AppointmentFactory(application=application, start=later(23 * 60))
     AppointmentFactory(application=application, start=later(25 * 60), duration=timedelta(minutes=5))
     client = client_with("ROLE_CLIENT_SERVICE", application=application, user_id="svc")
 
-    assert len(client.get("/api/appointments/eligible").json()) == 1
+    response = client.get("/api/appointments/eligible", {"timeFrame": "P1D"})
+
+    assert [row["id"] for row in response.json()] == [str(inside.pk)]
 
 
 def test_a_bad_time_frame_is_named(application):
