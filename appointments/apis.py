@@ -28,6 +28,7 @@ from appointments.selectors import (
 from core.api.schema import error_responses
 from participants.authentication import HasOTPCredentials, OTPBasicAuthentication, OTPCredentials
 from participants.otp import otp_application, otp_request
+from participants.serializers import contact_context
 from tenants.permissions import HasOperationRole, operation_roles
 from tenants.principal import request_principal
 from tenants.roles import Role
@@ -37,8 +38,8 @@ AGENT, SUPERVISOR, CLIENT_SERVICE, CUSTOMER = Role.AGENT, Role.SUPERVISOR, Role.
 TAGS = ["Appointments"]
 
 
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
+def validated(serializer_class, data, context: dict | None = None) -> dict:
+    serializer = serializer_class(data=data, context=context or {})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -112,8 +113,10 @@ class AppointmentCollectionApi(OperationApi):
         responses={200: s.GetAppointmentResponseSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.ScheduleAppointmentSerializer, request.data)
         principal = request_principal(request)
+        # The customer's national phone number is read in the caller's application's region.
+        context = contact_context(principal.application)
+        data = validated(s.ScheduleAppointmentSerializer, request.data, context)
         application = application_of(principal=principal, application_id=data["application_id"])
         appointment = services.appointment_schedule(
             application=application,
@@ -238,7 +241,7 @@ class AppointmentEligibleApi(OperationApi):
 
     @extend_schema(
         operation_id="findAppointmentsEligibleForActivation",
-        summary="DEPRECATED: appointments not yet activated that start within timeFrame from now",
+        summary="DEPRECATED: scheduled appointments not yet activated (all of them without timeFrame)",
         tags=TAGS,
         deprecated=True,
         parameters=[
@@ -259,7 +262,7 @@ class AppointmentEligibleApi(OperationApi):
     def get(self, request: Request) -> Response:
         query = validated(s.AppointmentEligibleQuerySerializer, request.query_params)
         appointments = appointment_eligible_list(
-            principal=request_principal(request), time_frame=query["timeFrame"]
+            principal=request_principal(request), time_frame=query.get("timeFrame")
         )
         data = s.FindAppointmentsEligibleResponseSerializer(appointments, many=True).data
         return Response(data, headers={"Deprecation": "true"})
@@ -334,12 +337,14 @@ class AppointmentBasicApi(APIView):
         responses={200: s.GetAppointmentResponseSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.ScheduleAppointmentSerializer, request.data)
+        # The application first: national phone numbers (credential and body) are read in its region.
+        reference = validated(s.ApplicationReferenceSerializer, request.data)
+        application = otp_application(application_id=reference["application_id"])
+        data = validated(s.ScheduleAppointmentSerializer, request.data, contact_context(application))
         credentials = cast(OTPCredentials, request.user)  # the only user HasOTPCredentials admits
-        application = otp_application(application_id=data["application_id"])
         appointment = services.appointment_schedule_as_customer(
             application=application,
-            contact=credentials.contact,
+            contact=credentials.contact(application=application),
             code=credentials.code,
             client_address=client_address(request),
             **s.schedule_arguments(data, application),

@@ -11,7 +11,7 @@ from appointments.selectors import participant_get
 from appointments.serializers import GetAppointmentResponseSerializer
 from core.api.schema import error_responses
 from participants.models import Participant
-from participants.serializers import ParticipantDetailsSerializer, customer_details
+from participants.serializers import ParticipantDetailsSerializer, contact_context, customer_details
 from tenants.permissions import operation_roles
 from tenants.principal import request_principal
 from tenants.roles import Role
@@ -49,7 +49,9 @@ class ParticipantCustomersApi(OperationApi):
         responses={200: GetAppointmentResponseSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
-        data = validated(s.AddParticipantCustomerSerializer, request.data)
+        application = request_principal(request).application
+        # The customer's national phone number is read in the caller's application's region.
+        data = validated(s.AddParticipantCustomerSerializer, request.data, contact_context(application))
         participant = services.participant_add_customer(
             appointment=self.appointment(data["id"]), customer=customer_details(data["customer"])
         )

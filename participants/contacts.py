@@ -5,9 +5,10 @@ Customers' phones and emails (participants), senders' numbers and recipients
 """
 
 import phonenumbers
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from tenants.models import Application
 
 E164_EXAMPLE = "+302102234988"
 
@@ -29,9 +30,23 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalize_customer_phone(value: str) -> str:
-    """A customer's number: one written nationally is read in PHONE_DEFAULT_REGION."""
-    return normalize_phone(value, region=settings.PHONE_DEFAULT_REGION)
+def normalize_customer_phone(value: str, *, application: Application | None) -> str:
+    """A customer's number: one written nationally is read in the application's default region.
+
+    Never a guessed region: 2102234988 is Greek to a Greek application and
+    American to an American one, so an application without a region refuses it.
+    """
+    region = application.default_region if application is not None else ""
+    try:
+        return normalize_phone(value, region=region or None)
+    except ValueError:
+        text = (value or "").strip()
+        if region or text.startswith("+"):
+            raise
+        raise ValueError(
+            f"{text!r} has no country code and the application has no default region to read it in: "
+            f"write it with + and its country code, such as {E164_EXAMPLE}"
+        ) from None
 
 
 def normalize_email(value: str) -> str:

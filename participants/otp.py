@@ -49,17 +49,22 @@ class Contact:
         return self.channel == OneTimeCodeChannel.EMAIL
 
 
-def contact_from(*, email: str | None = None, phone: str | None = None) -> Contact:
-    """The one contact a code goes to; ValueError when it is malformed."""
+def contact_from(*, application: Application, email: str | None = None, phone: str | None = None) -> Contact:
+    """The one contact a code goes to; ValueError when it is malformed.
+
+    A phone number written nationally is read in the application's default region.
+    """
     if email:
         # Matched case-insensitively: mail systems treat addresses so in practice.
         return Contact(OneTimeCodeChannel.EMAIL, normalize_email(email).lower())
-    return Contact(OneTimeCodeChannel.SMS, normalize_customer_phone(phone or ""))
+    return Contact(OneTimeCodeChannel.SMS, normalize_customer_phone(phone or "", application=application))
 
 
-def contact_parse(value: str) -> Contact:
-    """Read the user part of a Basic credential: an email address or a phone number."""
-    return contact_from(email=value) if "@" in value else contact_from(phone=value)
+def contact_parse(value: str, *, application: Application) -> Contact:
+    """Read the user part of a Basic credential of `application`: an email address or a phone number."""
+    if "@" in value:
+        return contact_from(application=application, email=value)
+    return contact_from(application=application, phone=value)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def otp_request(
     if bool(email) == bool(phone):
         raise InvalidInput("give either email or phone", fields={"email": ["give either email or phone"]})
     try:
-        contact = contact_from(email=email, phone=phone)
+        contact = contact_from(application=application, email=email, phone=phone)
     except ValueError as exc:
         raise InvalidInput.for_field("email" if email else "phone", str(exc)) from None
     now = timezone.now()
@@ -197,11 +202,12 @@ def _guess_admit(*, client_address: str, now: datetime) -> None:
     counter.filter(window_started_at__lte=now - settings.OTP_RATE_WINDOW).update(
         window_started_at=now, wrong_guesses=0, updated_at=now
     )
-    if _guess_count(counter, now=now):
-        return
-    # No counter yet: start one; if a parallel guess started it first, count on it.
-    if not counter.exists() and (
-        _guess_counter_create(client_address=client_address, now=now) or _guess_count(counter, now=now)
+    # Count on the address's counter; with none yet, start one; if a parallel guess started it
+    # between the two (the insert then fails on the unique address), count on theirs.
+    if (
+        _guess_count(counter, now=now)
+        or _guess_counter_create(client_address=client_address, now=now)
+        or _guess_count(counter, now=now)
     ):
         return
     raise TooManyRequests("too many wrong code guesses from this address; try again later")

@@ -9,6 +9,11 @@ from core.api.fields import JSONObjectField, UnquotedCharField
 from core.api.validators import storable_json
 from participants.contacts import normalize_customer_phone, normalize_email
 from participants.services import CustomerDetails
+from tenants.models import Application
+
+# The context key of the application whose customers a serializer reads: national
+# phone numbers are read in its default region (see contact_context).
+CONTACT_APPLICATION = "application"
 
 
 @extend_schema_serializer(component_name="Contact")
@@ -21,14 +26,23 @@ class ContactSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=64,
-        help_text="Primary phone; stored in E.164, numbers without a country code use PHONE_DEFAULT_REGION.",
+        help_text=(
+            "Primary phone; stored in E.164. A number without + and country code is read in the "
+            "application's default region, and refused if the application has none."
+        ),
     )
 
     def validate_primaryEmail(self, value: str) -> str:
         return _normalized(normalize_email, value)
 
     def validate_primaryPhone(self, value: str) -> str:
-        return _normalized(normalize_customer_phone, value)
+        application = self.context.get(CONTACT_APPLICATION)
+        return _normalized(lambda phone: normalize_customer_phone(phone, application=application), value)
+
+
+def contact_context(application: Application) -> dict[str, Application]:
+    """Serializer context in which customers' contacts are read for `application` (its phone region)."""
+    return {CONTACT_APPLICATION: application}
 
 
 def _normalized(normalize, value: str) -> str:

@@ -42,7 +42,7 @@ class ApplicationAdmin(TenantScopedAdmin, admin.ModelAdmin):
     search_fields = ["name", "organization_id", "id"]
     readonly_fields = ["id", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "organization_id", "kind", "default_locale", "id"]}),
+        (None, {"fields": ["name", "organization_id", "kind", "default_locale", "default_region", "id"]}),
         ("Behaviour", {"fields": ["auto_activate", "notifications_active"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

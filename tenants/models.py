@@ -1,5 +1,6 @@
 import uuid
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 
@@ -9,6 +10,15 @@ from core.models import TimeStampedModel
 class ApplicationKind(models.TextChoices):
     GENESYS = "genesys", "Genesys Cloud"
     TALKDESK = "talkdesk", "Talkdesk"
+
+
+def phone_region_choices() -> list[tuple[str, str]]:
+    """The regions whose national phone numbers phonenumbers can read, labelled "GR (+30)"."""
+    # A callable, so that the migration names it instead of copying a list each phonenumbers release changes.
+    return [
+        (region, f"{region} (+{phonenumbers.country_code_for_region(region)})")
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
 
 
 class Application(TimeStampedModel):
@@ -21,6 +31,16 @@ class Application(TimeStampedModel):
     auto_activate = models.BooleanField(default=False, help_text="Activate appointments when scheduled.")
     notifications_active = models.BooleanField(default=False, help_text="Send notifications at all.")
     default_locale = models.CharField(max_length=16, default="en_US")
+    default_region = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        choices=phone_region_choices,
+        help_text=(
+            "Region (ISO 3166 alpha-2) of customers' phone numbers written without + and country code. "
+            "Blank: such numbers are refused."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,7 @@ def application_create(
     kind: str = ApplicationKind.GENESYS,
     auto_activate: bool = False,
     notifications_active: bool = False,
+    default_region: str = "",
 ) -> Application:
     application = Application(
         name=name,
@@ -24,6 +25,7 @@ def application_create(
         kind=kind,
         auto_activate=auto_activate,
         notifications_active=notifications_active,
+        default_region=default_region,
     )
     application.full_clean()
     application.save()

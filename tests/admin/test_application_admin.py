@@ -2,6 +2,7 @@
 
 import pytest
 
+from notifications.admin.senders import ApplicationConsoleAdmin
 from tenants.models import Application, ApplicationKind
 from tests.admin.forms import submitted_data
 
@@ -150,3 +151,34 @@ def test_staff_without_membership_sees_no_application(client, django_user_model,
     staff.groups.add(supervisor_group_sync())
     client.force_login(staff)
     assert list(client.get(APPLICATIONS).context["cl"].result_list) == []
+
+
+def test_supervisor_sets_the_region_for_national_phone_numbers(supervisor_client, application):
+    url = f"{APPLICATIONS}{application.pk}/change/"
+    response = supervisor_client.get(url)
+    # The console's Applications admin (with the senders) still offers the field.
+    assert isinstance(response.context["adminform"].model_admin, ApplicationConsoleAdmin)
+    assert "default_region" in response.context["adminform"].form.fields
+    assert "GR (+30)" in response.content.decode()
+
+    assert supervisor_client.post(url, submitted_data(response) | {"default_region": "GR"}).status_code == 302
+    application.refresh_from_db()
+    assert application.default_region == "GR"
+
+    # Blank again: numbers must then be written with + and their country code.
+    assert supervisor_client.post(url, submitted_data(response) | {"default_region": ""}).status_code == 302
+    application.refresh_from_db()
+    assert application.default_region == ""
+
+
+@pytest.mark.parametrize("region", ["ZZ", "gr", "Greece"])
+def test_an_unknown_region_is_refused_on_the_field(supervisor_client, application, region):
+    url = f"{APPLICATIONS}{application.pk}/change/"
+    data = submitted_data(supervisor_client.get(url)) | {"default_region": region}
+
+    response = supervisor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "default_region" in response.context["adminform"].form.errors
+    application.refresh_from_db()
+    assert application.default_region == ""

@@ -8,8 +8,8 @@ from tests.factories import ApplicationFactory, AppointmentFactory, CustomerFact
 
 @pytest.fixture
 def doc_application(db):
-    """An application with the id and organization the document's examples use."""
-    return ApplicationFactory(id=DOC_APPLICATION_ID, organization_id=DOC_ORGANIZATION_ID)
+    """An application with the id and organization the document's examples use (its numbers are Greek)."""
+    return ApplicationFactory(id=DOC_APPLICATION_ID, organization_id=DOC_ORGANIZATION_ID, default_region="GR")
 
 
 @pytest.fixture

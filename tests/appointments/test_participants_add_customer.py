@@ -20,7 +20,7 @@ def test_the_documents_example_is_accepted_verbatim(doc_application):
     ]
     assert (customer.email, customer.phone, customer.username) == (
         "user@provider.net",
-        "+12102234988",
+        "+302102234988",
         "ewingb@myorg.com",
     )
     assert customer.metadata == {"refNo": "CS-9838"}

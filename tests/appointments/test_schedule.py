@@ -64,8 +64,9 @@ def test_the_caller_organizes_and_the_customer_takes_part(application):
     assert appointment.application_id == application.pk
 
 
-def test_a_phone_without_country_code_uses_the_default_region(application, settings):
-    settings.PHONE_DEFAULT_REGION = "GR"
+def test_a_phone_without_country_code_uses_the_applications_region(application):
+    application.default_region = "GR"
+    application.save(update_fields=["default_region"])
     client = client_with("ROLE_AGENT", application=application)
     customer = {"contact": {"primaryPhone": "2102234988"}}
 
@@ -161,7 +162,7 @@ def test_the_routing_type_defaults_by_application_kind(db, kind, expected):
 
 
 def test_a_talkdesk_application_reads_the_documents_alternatives_as_its_own_type(db):
-    application = ApplicationFactory(kind=ApplicationKind.TALKDESK)
+    application = ApplicationFactory(kind=ApplicationKind.TALKDESK, default_region="GR")
     client = client_with("ROLE_AGENT", application=application)
     body = doc_body(DOC_SCHEDULE_BODY)
     body["applicationId"] = str(application.pk)

@@ -46,10 +46,19 @@ def test_create_application_flags_and_kind():
         "--notifications-active",
         "--kind",
         "talkdesk",
+        "--default-region",
+        "gr",
     )
     application = Application.objects.get(pk=out.strip())
     assert application.notifications_active and not application.auto_activate
     assert application.default_routing_type == "TALKDESK_DIGITAL_CONNECT"
+    assert application.default_region == "GR"
+
+
+@pytest.mark.django_db
+def test_create_application_refuses_an_unknown_region():
+    with pytest.raises(CommandError, match="default_region|region"):
+        _run("create_application", "--name", "T", "--organization", "o", "--default-region", "XX")
 
 
 @pytest.mark.django_db

@@ -16,6 +16,11 @@ class Command(BaseCommand):
             "--auto-activate", action="store_true", help="activate appointments when scheduled"
         )
         parser.add_argument("--notifications-active", action="store_true", help="send notifications")
+        parser.add_argument(
+            "--default-region",
+            default="",
+            help="ISO 3166 alpha-2 region for phone numbers written without +country code, e.g. GR",
+        )
 
     def handle(self, *args, **options):
         name, organization = options["name"].strip(), options["organization"].strip()
@@ -28,7 +33,10 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 auto_activate=options["auto_activate"],
                 notifications_active=options["notifications_active"],
+                default_region=options["default_region"].strip().upper(),
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+            fields = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            problems = [f"{name}: {text}".lstrip(": ") for name, texts in fields for text in texts]
+            raise CommandError("; ".join(problems)) from None
         self.stdout.write(str(application.pk))
