@@ -4,6 +4,9 @@ The notifications app (above calendars in the layers) attaches what
 `email_attachments` returns to every email it composes. Every email about one appointment carries
 the same UID, so calendar apps add the event once and then move or remove it in
 place; REQUEST repeats the current SEQUENCE, CANCEL goes one above it.
+
+The mimetype names the iMIP method: the email backend sends such a calendar
+both inline, as the invitation calendar clients act on, and as the file.
 """
 
 import logging
@@ -38,8 +41,12 @@ def email_attachments(*, appointment, notification_type) -> list[tuple[str, byte
         logger.warning("No calendar attachment for notification type %r", notification_type)
         return []
     event = calendar_event_of(appointment)
-    mimetype = f"text/calendar; method={method}; charset=utf-8"
-    return [(ATTACHMENT_NAME, build_ics(event, method=method), mimetype)]
+    return [(ATTACHMENT_NAME, build_ics(event, method=method), imip_mimetype(method))]
+
+
+def imip_mimetype(method: str) -> str:
+    """The iMIP Content-Type (RFC 6047): the method once, the charset once."""
+    return f"text/calendar; method={method}; charset=UTF-8"
 
 
 def calendar_event_of(appointment) -> CalendarEvent:

@@ -192,7 +192,7 @@ class LocaleListApi(AdminApi):
         responses={200: NotificationLocalesSerializer, **admin_errors()},
     )
     def get(self, request):
-        return Response({"content": selectors.locale_list()})
+        return Response({"content": selectors.locale_list(principal=request_principal(request))})
 
 
 def _otp_sent(application) -> Response:

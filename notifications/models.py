@@ -264,6 +264,9 @@ class Delivery(TenantOwnedModel):
     recipient = models.CharField(max_length=2000, help_text="Email address, E.164 number or webhook URL.")
     # The participant's public id: name and room link are looked up afresh when sending.
     participant_id = models.CharField(max_length=200, blank=True)
+    # Every participant this one message serves: those who share its address get it once.
+    # participant_id is the first of them, the one whose name it is rendered with.
+    participant_ids = models.JSONField(default=list, blank=True)
     locale = models.CharField(max_length=16, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -127,11 +128,30 @@ def tag_catalogue(*, locale: str = rendering.FALLBACK_LOCALE) -> list[dict[str, 
     return [{"format": name, "example": rendering.render(f"{{{{{name}}}}}", context)} for name in names]
 
 
-def locale_list() -> list[dict[str, str]]:
-    return [
-        {"locale": locale, "description": rendering.locale_description(locale)}
-        for locale in rendering.supported_locales()
-    ]
+def locale_list(*, principal: Principal | None = None) -> list[dict[str, Any]]:
+    """The locales templates may be written in; for a caller, how many active templates each has.
+
+    The count shows an admin where a locale falls back (0: an appointment in it
+    gets the next locale of the chain, see rendering.choose_locale). One query.
+    """
+    counts = _active_templates_by_locale(principal) if principal is not None else None
+    listed: list[dict[str, Any]] = []
+    for locale in rendering.supported_locales():
+        item: dict[str, Any] = {"locale": locale, "description": rendering.locale_description(locale)}
+        if counts is not None:
+            item["activeTemplates"] = counts.get(locale, 0)
+        listed.append(item)
+    return listed
+
+
+def _active_templates_by_locale(principal: Principal) -> dict[str, int]:
+    rows = (
+        scoped(NotificationTemplate.objects.filter(active=True), principal)
+        .values_list("locale")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 # --- deliveries ------------------------------------------------------------------------

@@ -217,6 +217,11 @@ class TagQuerySerializer(serializers.Serializer):
 class NotificationLocaleSerializer(serializers.Serializer):
     locale = serializers.CharField()
     description = serializers.CharField()
+    activeTemplates = serializers.IntegerField(
+        required=False,
+        help_text="How many active templates the caller's application has in this locale; "
+        "with none, an appointment in it gets the next locale of the fallback chain.",
+    )
 
 
 class NotificationLocalesSerializer(serializers.Serializer):
@@ -314,6 +319,13 @@ class DeliverySerializer(serializers.Serializer):
     type = serializers.CharField(read_only=True)
     channel = serializers.CharField(read_only=True)
     recipient = serializers.CharField(read_only=True)
+    participantIds = serializers.ListField(
+        source="participant_ids",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The participants this message serves: those who share its address get it once. "
+        "Empty for webhooks.",
+    )
     locale = serializers.CharField(read_only=True)
     dueAt = UTCDateTimeField(source="due_at", read_only=True)
     status = serializers.ChoiceField(source="public_status", choices=PUBLIC_DELIVERY_STATUSES, read_only=True)

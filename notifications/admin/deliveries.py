@@ -57,6 +57,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "type",
         "channel",
         "recipient",
+        "served",
         "status",
         "attempts",
         "due_at",
@@ -82,6 +83,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "channel",
         "recipient",
         "participant_id",
+        "participants_served",
         "locale",
         "template",
         "webhook_endpoint",
@@ -114,6 +116,16 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         # By value: the appointment may be gone (its CANCEL outlives it); the link then says so.
         url = reverse("admin:appointments_appointment_change", args=[delivery.appointment_id])
         return format_html('<a href="{}">{}</a>', url, delivery.appointment_id)
+
+    @admin.display(description="served")
+    def served(self, delivery: Delivery) -> str:
+        # How many participants share this message's address; blank for webhooks.
+        return str(len(delivery.participant_ids)) if delivery.participant_ids else ""
+
+    @admin.display(description="participants served")
+    def participants_served(self, delivery: Delivery) -> str:
+        """Everyone this one message reaches: customers who share an address get it once."""
+        return ", ".join(delivery.participant_ids) or "-"
 
     @admin.display(description="last error", ordering="last_error")
     def last_error_short(self, delivery: Delivery) -> str:

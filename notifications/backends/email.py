@@ -1,11 +1,24 @@
-"""Email through Django's mail API: multipart text + HTML over whatever EMAIL_BACKEND is set."""
+"""Email through Django's mail API: multipart text + HTML over whatever EMAIL_BACKEND is set.
 
+A calendar attachment whose type carries a method (`text/calendar; method=REQUEST`,
+what calendars.attachments gives) is an iMIP invitation. It goes out twice, as
+calendar clients expect: inline among the alternatives with the Content-Type
+`text/calendar; method=REQUEST; charset=UTF-8`, which Outlook, Apple Mail and
+Gmail turn into "accept / decline", and as the `invite.ics` file, which anyone
+can import by hand.
+"""
+
+import contextlib
 import smtplib
+from email.message import Message
 from email.utils import make_msgid, parseaddr
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from calendars.attachments import imip_mimetype
 from notifications.backends.base import BaseBackend, DeliveryError, EmailMessage, SendResult
+
+CALENDAR_TYPE = "text/calendar"
 
 
 class DjangoEmailBackend(BaseBackend):
@@ -14,7 +27,7 @@ class DjangoEmailBackend(BaseBackend):
     def send(self, message: EmailMessage) -> SendResult:
         domain = parseaddr(message.from_email)[1].rpartition("@")[2] or None
         message_id = make_msgid(domain=domain)
-        email = EmailMultiAlternatives(
+        email = _Email(
             subject=message.subject,
             body=message.text_body,
             from_email=message.from_email,
@@ -25,7 +38,7 @@ class DjangoEmailBackend(BaseBackend):
         if message.html_body:
             email.attach_alternative(message.html_body, "text/html")
         for filename, content, mimetype in message.attachments:
-            email.attach(filename, content, mimetype)
+            _attach(email, filename, content, mimetype)
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
@@ -37,6 +50,46 @@ class DjangoEmailBackend(BaseBackend):
             # Lost connections, refused connections and timeouts pass with time.
             raise DeliveryError(f"mail server unreachable: {exc}", permanent=False) from exc
         return SendResult(provider_id=message_id)
+
+
+class _Email(EmailMultiAlternatives):
+    """Django's email, whose inline calendar alternative carries the iMIP method in its Content-Type."""
+
+    calendar_method: str | None = None
+
+    def message(self, *args, **kwargs):
+        mime = super().message(*args, **kwargs)
+        if self.calendar_method:
+            for part in mime.walk():
+                # The attachment has a file name; the inline invitation has none.
+                if part.get_content_type() == CALENDAR_TYPE and part.get_filename() is None:
+                    # Django would add its own charset to any parameters given: write the header whole.
+                    part.replace_header("Content-Type", imip_mimetype(self.calendar_method.upper()))
+        return mime
+
+
+def _attach(email: _Email, filename: str, content: bytes, mimetype: str) -> None:
+    content_type, params = _parsed_type(mimetype)
+    body: bytes | str = content
+    if content_type.startswith("text/"):
+        # Django re-encodes text in UTF-8 and names that charset itself; bytes it cannot
+        # read as UTF-8 it sends as application/octet-stream.
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            body = content.decode(params.get("charset", "utf-8"))
+    method = params.get("method")
+    if content_type == CALENDAR_TYPE and method and email.calendar_method is None:
+        email.calendar_method = method
+        email.attach_alternative(body, CALENDAR_TYPE)
+    # Only the content type: Django adds the charset, and a method on the file would make a second invitation.
+    email.attach(filename, body, content_type)
+
+
+def _parsed_type(mimetype: str) -> tuple[str, dict[str, str]]:
+    """("text/calendar", {"method": "REQUEST", "charset": "utf-8"}) from a Content-Type value."""
+    header = Message()
+    header["Content-Type"] = mimetype
+    params = header.get_params() or []
+    return header.get_content_type(), {str(key).lower(): str(value) for key, value in params[1:]}
 
 
 def _classified(code: int, reason) -> DeliveryError:

@@ -22,6 +22,7 @@ from notifications.pipeline import composition
 from notifications.pipeline.snapshots import appointment_payload
 from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON, SUPERSEDED_REASON, notifications_on
 from notifications.senders.selectors import sender_require
+from participants.models import Participant
 
 TWILIO_STATUS_PATH = "/api/notifications/twilio/status"
 
@@ -52,11 +53,7 @@ def delivery_message(delivery: Delivery) -> Message:
     template = delivery.template
     if template is None or not template.active:
         raise DeliveryCancelled("the template was deleted or deactivated")
-    recipient = next(
-        (p for p in appointment.participants.all() if p.participant_id == delivery.participant_id), None
-    )
-    if recipient is None:
-        raise DeliveryCancelled("the recipient no longer takes part")
+    recipient = _served_recipient(delivery, appointment)
     try:
         if delivery.channel == DeliveryChannel.EMAIL:
             email = composition.email_compose(template=template, appointment=appointment, recipient=recipient)
@@ -66,6 +63,16 @@ def delivery_message(delivery: Delivery) -> Message:
         return replace(sms, to=delivery.recipient, status_callback=status_callback_url())
     except ServiceUnavailable as exc:  # the sender is no longer verified
         raise DeliveryCancelled(str(exc)) from None
+
+
+def _served_recipient(delivery: Delivery, appointment: Appointment) -> Participant:
+    """The first participant the row serves who still takes part: the message is rendered for them."""
+    present = {p.participant_id: p for p in appointment.participants.all()}
+    served = delivery.participant_ids or [delivery.participant_id]
+    recipient = next((present[served_id] for served_id in served if served_id in present), None)
+    if recipient is None:
+        raise DeliveryCancelled("the recipient no longer takes part")
+    return recipient
 
 
 def _current_appointment(delivery: Delivery) -> Appointment:

@@ -3,9 +3,15 @@
 `deliveries_plan_for_change` is subscribed to appointments' APPOINTMENT_CHANGED
 event (NotificationsConfig.ready), which every appointment and participant
 service publishes inside its transaction. Nothing here talks to a provider.
+
+Customers who share an address (a couple booked with one email, a family phone)
+get one message per event: rows are planned per address, and each row lists the
+participants it serves (`Delivery.participant_ids`), the first of whom it is
+rendered for.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -15,6 +21,7 @@ from django.utils import timezone
 from appointments.changes import AppointmentChange, AppointmentChanged
 from appointments.models import Appointment
 from notifications.models import (
+    OPEN_STATUSES,
     TIMED_TYPES,
     ChannelSender,
     Delivery,
@@ -71,9 +78,7 @@ def deliveries_plan(
         deliveries_cancel(appointment_id=appointment.pk, types=TIMED_TYPES, reason=_CANCELS_TIMED[change])
     removed = participant if change == AppointmentChange.PARTICIPANT_REMOVED else None
     if removed is not None:
-        deliveries_cancel(
-            appointment_id=appointment.pk, participant_id=removed.participant_id, reason=REMOVED_REASON
-        )
+        _release_participant(appointment, removed.participant_id)
     notification_type = _TYPE_OF_CHANGE.get(change)
     if notification_type is None or not notifications_on(appointment):
         return []
@@ -87,9 +92,62 @@ def deliveries_plan(
     if change in (AppointmentChange.CREATED, AppointmentChange.RESCHEDULED):
         rows += planner.timed()
     elif change == AppointmentChange.PARTICIPANT_ADDED and participant is not None:
-        # A customer who joins later still gets the reminders and the room link.
+        # A customer who joins later still gets the reminders and the room link: their own,
+        # or, at an address already served, the rows that go there.
         rows += planner.timed(only_participant=participant.participant_id, webhooks=False)
+        _join_served_rows(planner, participant.participant_id)
     return deliveries_save(rows)
+
+
+def _release_participant(appointment: Appointment, participant_id: str) -> None:
+    """A removed participant's pending rows: cancelled, unless they also serve someone still there."""
+    now = timezone.now()
+    for row in _open_person_rows(appointment):
+        served = _served(row)
+        if participant_id in served and len(served) > 1:
+            remaining = [served_id for served_id in served if served_id != participant_id]
+            _serve(row, remaining, now=now)
+    # What is left naming the participant first serves nobody else.
+    deliveries_cancel(appointment_id=appointment.pk, participant_id=participant_id, reason=REMOVED_REASON)
+
+
+def _join_served_rows(planner: "_Planner", participant_id: str) -> None:
+    """Add a customer who joins at an address already served to the pending timed rows that go there."""
+    shared: dict[str, set[str]] = {
+        str(channel): set(recipient.participant_ids) - {participant_id}
+        for channel in _PERSON_CHANNELS
+        for recipient in planner.recipients(channel, only_participant=participant_id)
+        if len(recipient.participants) > 1
+    }
+    if not shared:
+        return
+    now = timezone.now()
+    for row in _open_person_rows(planner.appointment, types=TIMED_TYPES):
+        served = _served(row)
+        if shared.get(row.channel, set()) & set(served) and participant_id not in served:
+            _serve(row, [*served, participant_id], now=now)
+
+
+def _open_person_rows(appointment: Appointment, *, types: tuple[str, ...] | None = None) -> list[Delivery]:
+    rows = Delivery.objects.filter(appointment_id=appointment.pk, status__in=OPEN_STATUSES).exclude(
+        participant_id=""
+    )
+    if types is not None:
+        rows = rows.filter(type__in=types)
+    return list(rows.only("id", "channel", "participant_id", "participant_ids"))
+
+
+def _served(row: Delivery) -> list[str]:
+    """The participants a row serves (rows from before the list name only participant_id)."""
+    return list(row.participant_ids or [row.participant_id])
+
+
+def _serve(row: Delivery, participant_ids: list[str], *, now: datetime) -> None:
+    # Conditional: a row a worker has started to send is left as it is.
+    Delivery.objects.filter(pk=row.pk, status__in=OPEN_STATUSES).update(
+        participant_id=participant_ids[0], participant_ids=participant_ids, updated_at=now
+    )
+    row.participant_id, row.participant_ids = participant_ids[0], participant_ids
 
 
 def _plan_deleted(appointment: Appointment) -> list[Delivery]:
@@ -107,11 +165,11 @@ def _plan_deleted(appointment: Appointment) -> list[Delivery]:
             if channel == DeliveryChannel.EMAIL:
                 event = event or snapshots.calendar_event(appointment)
                 row.snapshot = snapshots.email_snapshot(
-                    template=template, appointment=appointment, recipient=recipient, event=event
+                    template=template, appointment=appointment, recipient=recipient.first, event=event
                 )
             else:
                 row.snapshot = snapshots.sms_snapshot(
-                    template=template, appointment=appointment, recipient=recipient
+                    template=template, appointment=appointment, recipient=recipient.first
                 )
             rows.append(row)
     endpoints = planner.endpoints_for(cancel)
@@ -122,6 +180,23 @@ def _plan_deleted(appointment: Appointment) -> list[Delivery]:
             row.snapshot = snapshot
             rows.append(row)
     return deliveries_save(rows)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    """One address on one channel and the customers who share it, in the order they joined."""
+
+    address: str
+    participants: tuple[Participant, ...]
+
+    @property
+    def first(self) -> Participant:
+        """The one the message is rendered for ({{firstName}})."""
+        return self.participants[0]
+
+    @property
+    def participant_ids(self) -> list[str]:
+        return [participant.participant_id for participant in self.participants]
 
 
 class _Planner:
@@ -142,13 +217,16 @@ class _Planner:
         self.endpoints = list(
             WebhookEndpoint.objects.filter(application_id=appointment.application_id, active=True)
         )
+        self._recipients: dict[str, list[_Recipient]] = {}
 
-    def recipients(self, channel: str, only_participant: str | None = None) -> list[Participant]:
-        """The customers with an address on `channel` (all of them, or only `only_participant`)."""
+    def recipients(self, channel: str, only_participant: str | None = None) -> list[_Recipient]:
+        """Each address on `channel` once, with the customers at it (all, or only `only_participant`'s)."""
+        if channel not in self._recipients:
+            self._recipients[channel] = _by_address(self.customers, channel)
         return [
-            customer
-            for customer in self.customers
-            if _address(customer, channel) and only_participant in (None, customer.participant_id)
+            recipient
+            for recipient in self._recipients[channel]
+            if only_participant in (None, *recipient.participant_ids)
         ]
 
     def row(self, *, type: str, channel: str, recipient: str, due_at: datetime, **fields: Any) -> Delivery:
@@ -169,14 +247,15 @@ class _Planner:
         type: str,
         channel: str,
         template: NotificationTemplate,
-        recipient: Participant,
+        recipient: _Recipient,
         due_at: datetime,
     ) -> Delivery:
         return self.row(
             type=type,
             channel=channel,
-            recipient=_address(recipient, channel),
-            participant_id=recipient.participant_id,
+            recipient=recipient.address,
+            participant_id=recipient.first.participant_id,
+            participant_ids=recipient.participant_ids,
             template=template,
             locale=template.locale,
             due_at=due_at,
@@ -222,6 +301,8 @@ class _Planner:
                 # A REMINDER or ROOM template always has a period (ntemplate_period_iff_timed).
                 due = _before(self.appointment.start, cast(timedelta, template.period))
                 for recipient in self.recipients(channel, only_participant):
+                    if only_participant not in (None, recipient.first.participant_id):
+                        continue  # a later customer at an address already served joins its rows
                     rows.append(self._late_checked(self.person_row(type, channel, template, recipient, due)))
             if webhooks:
                 rows += self._timed_webhooks(type)
@@ -267,3 +348,14 @@ def _before(start: datetime, period: timedelta) -> datetime:
 
 def _address(participant: Participant, channel: str) -> str:
     return participant.email if channel == DeliveryChannel.EMAIL else participant.phone
+
+
+def _by_address(customers: list[Participant], channel: str) -> list[_Recipient]:
+    """The customers grouped by their address on `channel`, in the order the addresses first appear."""
+    groups: dict[str, list[Participant]] = {}
+    for customer in customers:
+        address = _address(customer, channel).strip()
+        if address:
+            # Mailboxes are matched case-insensitively in practice; phones are E.164 already.
+            groups.setdefault(address.lower(), []).append(customer)
+    return [_Recipient(_address(group[0], channel), tuple(group)) for group in groups.values()]

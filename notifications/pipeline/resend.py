@@ -128,6 +128,7 @@ def _copy(delivery: Delivery, *, due_at: datetime, version: int) -> Delivery:
         webhook_endpoint_id=delivery.webhook_endpoint_id,
         recipient=delivery.recipient,
         participant_id=delivery.participant_id,
+        participant_ids=list(delivery.participant_ids),
         locale=delivery.locale,
         due_at=due_at,
         max_attempts=settings.NOTIFICATIONS_MAX_ATTEMPTS,

@@ -56,6 +56,8 @@ REFERENCE_ZONE = "America/Denver"
 REFERENCE_MOMENT = datetime(2006, 1, 2, 15, 4, 5, tzinfo=ZoneInfo(REFERENCE_ZONE))
 
 _TAG_RE = re.compile(r"\{\{([^{}\r\n]*)\}\}")
+# A line with its line break ("\n" or "\r\n"), or the last line without one. Tags never span lines.
+_LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 _PATTERN_PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
@@ -205,11 +207,45 @@ def render(text: str, context: RenderContext, *, html: bool = False) -> str:
     return "".join(out)
 
 
+def render_text_body(text: str, context: RenderContext) -> str:
+    """Render a text body (an email's text part, an SMS), leaving out lines that label nothing.
+
+    A line is left out when it holds at least one tag, every tag on it renders
+    empty, the text before its first tag ends with a colon ("Join:") and only
+    spaces follow. "Join: {{roomUrl}}" disappears until there is a room;
+    "Join: {{roomUrl}}." or a line without tags is always kept.
+    """
+    out = []
+    dropped_last = False
+    for line in _LINE_RE.findall(text or ""):
+        content = line.rstrip("\r\n")
+        parts = parse(content)
+        values = [_tag_value(part, context) if isinstance(part, Tag) else part for part in parts]
+        dropped_last = _labels_nothing(parts, values)
+        if not dropped_last:
+            out.append("".join(values) + line[len(content) :])
+    rendered = "".join(out)
+    if dropped_last and not text.endswith(("\n", "\r")):
+        # The template's last line went: so does the line break that led to it.
+        rendered = rendered.removesuffix("\n").removesuffix("\r")
+    return rendered
+
+
+def _labels_nothing(parts: tuple[str | Tag, ...], values: list[str]) -> bool:
+    """Whether a parsed line is "Label: {{tag}}" with every tag empty (see render_text_body)."""
+    tags = [index for index, part in enumerate(parts) if isinstance(part, Tag)]
+    if not tags or any(values[index] for index in tags):
+        return False
+    label = "".join(values[: tags[0]]).strip()
+    tail = "".join(values[tags[0] :])
+    return label.endswith(":") and not tail.strip()
+
+
 def render_message(
     *, subject: str, text_body: str, html_body: str, context: RenderContext
 ) -> RenderedMessage:
     html = render(html_body, context, html=True) if html_body else ""
-    text = render(text_body, context) if text_body else ""
+    text = render_text_body(text_body, context) if text_body else ""
     if html and not text:
         # Mail clients without HTML show the text part: never leave it empty.
         text = strip_tags(html).strip()

@@ -32,7 +32,7 @@ def test_request_for_everything_but_cancel(appointment, notification_type):
     filename, mimetype, calendar, vevent = _attached(appointment, notification_type)
 
     assert filename == "invite.ics"
-    assert mimetype == "text/calendar; method=REQUEST; charset=utf-8"
+    assert mimetype == "text/calendar; method=REQUEST; charset=UTF-8"
     assert str(calendar["METHOD"]) == "REQUEST"
     assert str(vevent["STATUS"]) == "CONFIRMED"
     assert vevent["SEQUENCE"] == appointment.sequence
@@ -60,7 +60,7 @@ def test_create_reschedule_cancel_keep_the_uid_and_raise_the_sequence(appointmen
     assert sequences == [0, 1, 2, 3]
     assert updated["DTSTART"].dt == appointment.start + timedelta(days=1, hours=2)
     assert updated_again["DTSTART"].dt == appointment.start + timedelta(days=1, hours=3)
-    assert mimetype == "text/calendar; method=CANCEL; charset=utf-8"
+    assert mimetype == "text/calendar; method=CANCEL; charset=UTF-8"
     assert str(cancel_calendar["METHOD"]) == "CANCEL"
     assert str(cancelled["STATUS"]) == "CANCELLED"
     # The cancellation names the same event: same times, same people.

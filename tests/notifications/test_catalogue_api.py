@@ -47,9 +47,9 @@ def test_locales_have_cldr_display_names(admin_client, settings):
     assert response.status_code == 200
     assert response.json() == {
         "content": [
-            {"locale": "en_US", "description": "English (United States)"},
-            {"locale": "el_GR", "description": "Greek (Greece)"},
-            {"locale": "de_AT", "description": "German (Austria)"},
+            {"locale": "en_US", "description": "English (United States)", "activeTemplates": 0},
+            {"locale": "el_GR", "description": "Greek (Greece)", "activeTemplates": 0},
+            {"locale": "de_AT", "description": "German (Austria)", "activeTemplates": 0},
         ]
     }
 
@@ -59,3 +59,16 @@ def test_catalogues_are_for_admins(client_for, api_client, admin_client, path):
     assert admin_client.get(path).status_code == 200
     assert client_for("ROLE_AGENT").get(path).status_code == 403
     assert api_client.get(path).status_code == 401
+
+
+def test_locales_count_the_callers_active_templates(admin_client, application, settings):
+    from notifications.services import template_create
+
+    settings.NOTIFICATIONS_LOCALES = ["en_US", "el_GR"]
+    template_create(
+        application=application, type="CREATE", channel="EMAIL", locale="el_GR", subject="Hi", text_body="Hi"
+    )
+
+    content = admin_client.get(LOCALES).json()["content"]
+
+    assert {item["locale"]: item["activeTemplates"] for item in content} == {"en_US": 0, "el_GR": 1}

@@ -41,6 +41,16 @@ def test_failed_ones_are_queued_again_as_fresh_rows(booked, now):
     assert {(d.due_at, d.attempts, d.appointment_version) for d in fresh} == {(now, 0, 1)}
 
 
+def test_a_fresh_row_serves_the_same_participants(booked):
+    served = Delivery.objects.filter(status="FAILED").first()
+    Delivery.objects.filter(pk=served.pk).update(participant_ids=["cust-a", "cust-b"])
+
+    deliveries_retry(deliveries=[Delivery.objects.get(pk=served.pk)])
+
+    fresh = Delivery.objects.get(status="PENDING", type=served.type, recipient=served.recipient)
+    assert fresh.participant_ids == ["cust-a", "cust-b"]
+
+
 def test_filters_narrow_the_match(booked):
     assert (
         resend("--dry-run", "--channel", "sms", "--type", "REMINDER")
