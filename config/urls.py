@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from appointments.urls import collection_without_slash
-from config.api_docs import swagger_ui_view
+from config.api_docs import redoc_view, swagger_ui_view
 from core import views as core_views
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui_view(), name="docs"),
+    path("api/redoc/", redoc_view(), name="redoc"),
     *collection_without_slash,
     path("api/appointments/", include("appointments.urls")),
     path("api/notifications/", include("notifications.urls")),

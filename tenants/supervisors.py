@@ -2,8 +2,9 @@
 
 A supervisor is a staff user (never a superuser) in the "Supervisors" group with
 one SupervisorMembership per application. The group carries the model
-permissions; the memberships decide which rows those permissions reach
-(tenants/admin_scoping.py).
+permissions, and only the group: none is given to a supervisor directly or through
+another group, so the console shows them only what they manage. The memberships
+decide which rows those permissions reach (tenants/admin_scoping.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -59,25 +58,32 @@ def supervised_application_ids(*, user: User | AnonymousUser) -> frozenset[uuid.
     return frozenset(SupervisorMembership.objects.filter(user=user).values_list("application_id", flat=True))
 
 
-def _permissions_for(spec: dict[str, tuple[str, ...]]) -> list[Permission]:
+def supervisor_permission_filter() -> Q:
+    """SUPERVISOR_MODEL_PERMISSIONS as a filter on Permission rows (a model not installed matches none).
+
+    By app label and model name only, so that migrations can use it on their historical models.
+    """
     wanted = Q(pk__in=[])
-    for label, actions in spec.items():
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            continue
-        content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-        codenames = [f"{action}_{model._meta.model_name}" for action in actions]
-        wanted |= Q(content_type=content_type, codename__in=codenames)
-    return list(Permission.objects.filter(wanted))
+    for label, actions in SUPERVISOR_MODEL_PERMISSIONS.items():
+        app_label, _, model_name = label.partition(".")
+        codenames = [f"{action}_{model_name}" for action in actions]
+        wanted |= Q(content_type__app_label=app_label, content_type__model=model_name, codename__in=codenames)
+    return wanted
 
 
 @transaction.atomic
 def supervisor_group_sync() -> Group:
     """Create or refresh the Supervisors group so it holds exactly SUPERVISOR_MODEL_PERMISSIONS."""
     group, _ = Group.objects.get_or_create(name=SUPERVISORS_GROUP)
-    group.permissions.set(_permissions_for(SUPERVISOR_MODEL_PERMISSIONS))
+    group.permissions.set(Permission.objects.filter(supervisor_permission_filter()))
     return group
+
+
+def _permissions_from_group_only(user, group: Group) -> None:
+    # A permission ticked by hand (on the user, or through another group) would show
+    # the supervisor models they cannot use: Celery beat's schedules, users, groups.
+    user.user_permissions.clear()
+    user.groups.set([group])
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -116,7 +122,8 @@ def supervisor_upsert(
 
     Running it again with another list moves the supervisor to those
     applications; the password is only changed when one is given, and a new
-    account without one cannot log in until a superuser sets it.
+    account without one cannot log in until a superuser sets it. Permissions
+    given to the user by hand are taken back: the Supervisors group is their only source.
     """
     username, email = username.strip(), email.strip()
     if not username:
@@ -142,7 +149,7 @@ def supervisor_upsert(
         user.set_unusable_password()
     user.save()
 
-    user.groups.add(supervisor_group_sync())
+    _permissions_from_group_only(user, supervisor_group_sync())
     SupervisorMembership.objects.filter(user=user).exclude(application__in=applications).delete()
     for application in applications:
         SupervisorMembership.objects.get_or_create(user=user, application=application)

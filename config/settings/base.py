@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files: the API docs need no CDN (config/api_docs.py).
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",
     "tenants",
@@ -53,9 +55,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin's dates in the zone the user's browser reports (cookie set by console.js).
+    "core.time_zones.ConsoleTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost, so it sees Django's own 404/405/500 pages under /api/ (DEBUG's too)
+    # and the middleware above still add their headers and APPEND_SLASH redirects.
+    "core.api.envelope.ApiErrorEnvelopeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,7 +138,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Every response names what its page may load (django-csp); it matters for the HTML
-# ones, the console and /api/docs/ (config/api_docs.py adds Swagger UI's CDN there).
+# ones, the console and the API docs (config/api_docs.py adds what those two pages need).
 CONTENT_SECURITY_POLICY: dict[str, Any] = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -217,6 +224,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # From our own static files (drf-spectacular-sidecar), not a CDN: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------
@@ -312,8 +323,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 )
 
 # --- appointments ---
-# Region assumed for phone numbers written without a country code ("2102234988").
-PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US")
+# (Phone numbers written without a country code are read in their application's
+# default_region, set in the admin; there is deliberately no service-wide region.)
 # Longest appointment accepted; also keeps start + duration inside the calendar.
 APPOINTMENT_MAX_DURATION = timedelta(hours=env_int("APPOINTMENT_MAX_DURATION_HOURS", 24 * 7))
 # Customer one-time codes for POST /api/appointments/basic (CONTRACT.md section 6).

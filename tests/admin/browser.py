@@ -2,8 +2,9 @@
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Response, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,3 +67,21 @@ def login_as(page: RecordedPage, user, password: str) -> None:
         page.snap("login-failed")
         raise AssertionError(f"login as {user.get_username()} failed at {page.url}")
     page.snap("logged-in")
+
+
+def offline(page) -> list[str]:
+    """Refuse every request that leaves 127.0.0.1, as a network without internet would.
+
+    Returns the list the refused URLs are appended to, for the test to assert it stays empty.
+    """
+    refused: list[str] = []
+
+    def _route(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    page.route("**/*", _route)
+    return refused

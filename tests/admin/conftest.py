@@ -49,7 +49,13 @@ def admin_url(live_server) -> str:
 
 
 @pytest.fixture
-def browser_page(request, live_server, monkeypatch):
+def browser_time_zone() -> str:
+    """The browser's time zone (the console writes dates in it); a test module may override it."""
+    return "UTC"
+
+
+@pytest.fixture
+def browser_page(request, live_server, monkeypatch, browser_time_zone):
     """A Chromium page whose relative URLs go to the live server; screenshots land in test-artifacts/."""
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -61,7 +67,9 @@ def browser_page(request, live_server, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, timezone_id=browser_time_zone
+        )
         context.set_default_timeout(15_000)
         page = RecordedPage(context.new_page(), artifact_dir(request.node.name))
         try:
