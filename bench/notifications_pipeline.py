@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -53,10 +53,11 @@ def main() -> None:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
 
     from bench.fakes import SmtpSink, TwilioFake
+    from bench.pipeline_data import seed_reminders
 
     call_command("migrate", verbosity=0)
     smtp, twilio = SmtpSink().start(), TwilioFake().start()
-    start_at = _seed(args.deliveries, lead=5.0, spread=args.spread)
+    start_at = seed_reminders(args.deliveries, lead=5.0, spread=args.spread)
     env = {
         **os.environ,
         "EMAIL_HOST": smtp.host,
@@ -107,67 +108,6 @@ def _start(env, log_path: Path, celery_args: list[str]) -> subprocess.Popen:
         [sys.executable, "-m", "celery", "-A", "config", *celery_args],
         cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-
-
-def _seed(count: int, *, lead: float, spread: float) -> datetime:
-    from django.utils import timezone
-
-    from appointments.models import Appointment
-    from notifications.models import ChannelSender, Delivery, NotificationTemplate
-    from participants.models import Participant
-    from tenants.models import Application
-
-    Delivery.objects.all().delete()
-    Application.objects.filter(name="bench").delete()
-    application = Application.objects.create(name="bench", organization_id="bench", notifications_active=True)
-    now = timezone.now()
-    ChannelSender.objects.create(
-        application=application, channel="EMAIL", domain="bench.example", verified_at=now
-    )
-    ChannelSender.objects.create(
-        application=application, channel="SMS", from_number="+302102234988", verified_at=now
-    )
-    templates = {
-        channel: NotificationTemplate.objects.create(
-            application=application, type="REMINDER", channel=channel, locale="en_US",
-            period=timedelta(hours=1),
-            subject="Reminder: {{title}}" if channel == "EMAIL" else "",
-            text_body="Hi {{firstName}}, {{title}} starts at {{HH:mm}} {{zone}}. {{icsUrl}}",
-        )
-        for channel in ("EMAIL", "SMS")
-    }  # fmt: skip
-    customers = count // 2
-    start = now + timedelta(hours=2)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            application=application, organizer_id="agent", title=f"Call {n}", timezone="Europe/Berlin",
-            start=start, duration=timedelta(minutes=30), end=start + timedelta(minutes=30),
-            routing_type="GENESYS_CLOUD_FLOW",
-        )
-        for n in range(-(-customers // 10))
-    )  # fmt: skip
-    Participant.objects.bulk_create(
-        Participant(
-            application=application, appointment=appointments[i // 10], participant_id=f"c{i}",
-            type="CUSTOMER",
-            first_name=f"C{i}", email=f"c{i}@example.com", phone=f"+306931{i:06d}",
-        )
-        for i in range(customers)
-    )  # fmt: skip
-    first_due = now + timedelta(seconds=lead)
-    rows = []
-    for i in range(count):
-        channel, person = ("EMAIL", "SMS")[i % 2], i // 2
-        rows.append(
-            Delivery(
-                application=application, appointment_id=appointments[person // 10].pk, type="REMINDER",
-                channel=channel, template=templates[channel], participant_id=f"c{person}", locale="en_US",
-                recipient=f"c{person}@example.com" if channel == "EMAIL" else f"+306931{person:06d}",
-                due_at=first_due + timedelta(seconds=spread * i / count), max_attempts=5,
-            )
-        )  # fmt: skip
-    Delivery.objects.bulk_create(rows, batch_size=2000)
-    return first_due
 
 
 def _peak_rss_kib(pid: int) -> int:

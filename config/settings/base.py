@@ -348,13 +348,19 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 # --- notifications pipeline ---
 # The database row holds each notification's schedule; beat only ticks. Each
 # tick returns expired leases, then claims due rows in batches and queues one
-# send task per row.
+# send task per NOTIFICATIONS_SEND_BATCH_SIZE rows of one application and channel.
 NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS = env_int("NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS", 20)
-NOTIFICATIONS_DISPATCH_BATCH_SIZE = env_int("NOTIFICATIONS_DISPATCH_BATCH_SIZE", 200)
+NOTIFICATIONS_DISPATCH_BATCH_SIZE = env_int("NOTIFICATIONS_DISPATCH_BATCH_SIZE", 500)
 # A tick stops claiming after this many batches, so that it ends before the next one.
-NOTIFICATIONS_DISPATCH_MAX_BATCHES = env_int("NOTIFICATIONS_DISPATCH_MAX_BATCHES", 25)
-# A claimed row not picked up by a worker within this time goes back to PENDING.
-NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 300)
+NOTIFICATIONS_DISPATCH_MAX_BATCHES = env_int("NOTIFICATIONS_DISPATCH_MAX_BATCHES", 20)
+NOTIFICATIONS_SEND_BATCH_SIZE = env_int("NOTIFICATIONS_SEND_BATCH_SIZE", 50)
+# A claimed row whose worker has not renewed the claim within this time goes back to
+# PENDING: short, so that rows a killed worker held are sent seconds later, not minutes.
+# A worker renews the claims of its batch while it works through it.
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 30)
+# How long a worker keeps retrying a write that meets a lost database connection (a
+# PostgreSQL restart) before it gives up and leaves the row to the reconciler.
+NOTIFICATIONS_DB_RETRY_SECONDS = env_int("NOTIFICATIONS_DB_RETRY_SECONDS", 60)
 # Longer than any provider call (SMTP, Twilio, webhook timeouts): past it, the worker is taken as lost.
 NOTIFICATIONS_SEND_LEASE_SECONDS = env_int("NOTIFICATIONS_SEND_LEASE_SECONDS", 120)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)

@@ -6,11 +6,15 @@ It talks to one provider and classifies every failure as retryable or
 permanent, so that the delivery pipeline knows whether to try again.
 """
 
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from core.errors import ServiceUnavailable
@@ -82,15 +86,57 @@ Message = EmailMessage | SmsMessage | WebhookMessage
 
 
 class BaseBackend(ABC):
-    """One channel's provider: sends a message or raises DeliveryError(permanent=...)."""
+    """One channel's provider: sends a message or raises DeliveryError(permanent=...).
+
+    A backend lives as long as its thread (get_backend), so HTTP sessions stay alive
+    between messages. Between open() and close() it may also keep a connection open
+    that a single send would close (SMTP): the pipeline opens it for a batch.
+    """
+
+    def open(self) -> None:  # noqa: B027 (optional, like Django's BaseEmailBackend.open)
+        """Start a batch: connections may stay open until close()."""
+
+    def close(self) -> None:  # noqa: B027 (optional)
+        """End a batch: close what open() kept; never raises."""
 
     @abstractmethod
     def send(self, message: Any) -> SendResult: ...
 
 
+_backends = threading.local()
+_generation = [0]  # bumped when settings change: every thread then makes its backends anew
+
+
 def get_backend(channel: str) -> BaseBackend:
-    """The configured backend of a channel ("EMAIL", "SMS", "WEBHOOK"); 404 when switched off."""
+    """The configured backend of a channel ("EMAIL", "SMS", "WEBHOOK"); 404 when switched off.
+
+    One instance per thread and dotted path, so that keep-alive connections are reused.
+    """
     path = settings.NOTIFICATION_BACKENDS.get(channel)
     if not path:
         raise ServiceUnavailable(f"the {channel} notification channel is not configured")
-    return import_string(path)()
+    if getattr(_backends, "generation", None) != _generation[0]:
+        _backends.generation, _backends.by_path = _generation[0], {}
+    cache: dict[str, BaseBackend] = _backends.by_path
+    if path not in cache:
+        cache[path] = import_string(path)()
+    return cache[path]
+
+
+@contextmanager
+def backend_batch(channel: str) -> Iterator[BaseBackend]:
+    """The channel's backend, opened for a batch of messages and closed after it."""
+    backend = get_backend(channel)
+    backend.open()
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def _forget_backends(**kwargs: Any) -> None:
+    """Backends read settings when made: a changed setting (tests, mostly) makes new ones."""
+    _generation[0] += 1
+
+
+setting_changed.connect(_forget_backends)

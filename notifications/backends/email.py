@@ -12,6 +12,7 @@ import contextlib
 import smtplib
 from email.message import Message
 from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
@@ -22,9 +23,46 @@ CALENDAR_TYPE = "text/calendar"
 
 
 class DjangoEmailBackend(BaseBackend):
-    """Send with Django's configured mail connection (SMTP in production, console in development)."""
+    """Send with Django's configured mail connection (SMTP in production, console in development).
+
+    Outside a batch each message opens and closes its own connection; between open()
+    and close() one connection carries them all, and is opened again after a failure.
+    """
+
+    def __init__(self) -> None:
+        self._in_batch = False
+        self._connection: Any = None
+
+    def open(self) -> None:
+        self._in_batch = True
+
+    def close(self) -> None:
+        self._in_batch = False
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # the server may have gone already
+                self._connection.close()
+            self._connection = None
+
+    def _connection_for(self) -> Any:
+        if not self._in_batch:
+            return get_connection(fail_silently=False)
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+            self._connection.open()
+        return self._connection
 
     def send(self, message: EmailMessage) -> SendResult:
+        try:
+            return self._send(message)
+        except DeliveryError as exc:
+            if not exc.permanent or exc.status is None:
+                self._drop_connection()  # a lost or confused connection: the next message opens a new one
+            raise
+
+    def _send(self, message: EmailMessage) -> SendResult:
         domain = parseaddr(message.from_email)[1].rpartition("@")[2] or None
         message_id = make_msgid(domain=domain)
         email = _Email(
@@ -33,14 +71,14 @@ class DjangoEmailBackend(BaseBackend):
             from_email=message.from_email,
             to=[message.to],
             headers={**message.headers, "Message-ID": message_id},
-            connection=get_connection(fail_silently=False),
         )
         if message.html_body:
             email.attach_alternative(message.html_body, "text/html")
         for filename, content, mimetype in message.attachments:
             _attach(email, filename, content, mimetype)
         try:
-            email.send()
+            email.connection = self._connection_for()
+            email.send()  # an open connection stays open; one made for this message is closed
         except smtplib.SMTPRecipientsRefused as exc:
             code, reason = next(iter(exc.recipients.values()))
             raise _classified(code, reason) from exc

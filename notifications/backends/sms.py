@@ -15,6 +15,8 @@ from participants.contacts import normalize_phone
 
 logger = logging.getLogger(__name__)
 
+TWILIO_API_ORIGIN = "https://api.twilio.com"
+
 # Twilio error codes that fail the same way on every retry.
 INVALID_NUMBER = 21211
 UNSUBSCRIBED = 21610  # the recipient answered STOP: an opt-out, not a glitch
@@ -36,12 +38,21 @@ class OriginRewritingHttpClient(TwilioHttpClient):
 
 
 class TwilioSmsBackend(BaseBackend):
+    """Twilio's Messages API; one instance a thread (get_backend), so its HTTP session stays alive."""
+
     def __init__(self):
-        http_client_options = {"timeout": settings.NOTIFICATIONS_SMS_TIMEOUT}
+        origin = settings.TWILIO_API_BASE_URL or TWILIO_API_ORIGIN
+        # The environment's proxy settings are read once, not scanned again on every request.
+        http_client_options = {
+            "timeout": settings.NOTIFICATIONS_SMS_TIMEOUT,
+            "proxy": requests.utils.get_environ_proxies(origin),
+        }
         if settings.TWILIO_API_BASE_URL:
             http_client = OriginRewritingHttpClient(settings.TWILIO_API_BASE_URL, **http_client_options)
         else:
             http_client = TwilioHttpClient(**http_client_options)
+        if http_client.session is not None:
+            http_client.session.trust_env = False
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
     def send(self, message: SmsMessage) -> SendResult:

@@ -1,11 +1,14 @@
 """Finding due work: the reconciler settles rows whose worker vanished, the claim takes due rows.
 
-A claimed row is CLAIMED under a lease; `sending.delivery_send` moves it on to
-SENDING by compare-and-set, so a row claimed twice is still sent once.
+A claimed row is CLAIMED under a short lease, which the worker sending its batch
+renews; `sending.deliveries_send` moves each row on to SENDING by compare-and-set
+immediately before its provider call, so a row claimed twice is still sent once,
+and a SENDING row whose lease ran out is one whose provider call had started.
 """
 
 import logging
 import uuid
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,9 +25,10 @@ logger = logging.getLogger(__name__)
 def deliveries_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Settle rows whose lease expired: their worker died or never came.
 
-    CLAIMED rows go back to PENDING: nothing was sent. SENDING rows may or may not
-    have reached the provider. Webhooks are sent again under the same delivery id,
-    which receivers deduplicate on. Email and SMS are FAILED instead: a person
+    CLAIMED rows go back to PENDING: their provider call never started. SENDING rows
+    had started it and may or may not have reached the provider. Webhooks are sent
+    again under the same delivery id, which receivers deduplicate on. Email and SMS
+    are FAILED with WORKER_LOST instead, and resend skips them unless asked: a person
     would rather miss a rare reminder than get two (docs/notifications-pipeline.md).
     """
     now = now or timezone.now()
@@ -53,21 +57,44 @@ def deliveries_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 
 def deliveries_claim(*, limit: int | None = None, now: datetime | None = None) -> list[uuid.UUID]:
     """Claim up to `limit` due PENDING rows for this caller: CLAIMED with a lease; their ids."""
+    return [pk for pk, _, _ in _claim_rows(limit=limit, now=now)]
+
+
+def deliveries_claim_batches(
+    *, limit: int | None = None, now: datetime | None = None
+) -> list[list[uuid.UUID]]:
+    """Claim like `deliveries_claim`; the ids in send batches of one application and channel each."""
+    groups: dict[tuple[int, str], list[uuid.UUID]] = defaultdict(list)
+    for pk, application_id, channel in _claim_rows(limit=limit, now=now):
+        groups[(application_id, channel)].append(pk)
+    size = settings.NOTIFICATIONS_SEND_BATCH_SIZE
+    return [ids[start : start + size] for ids in groups.values() for start in range(0, len(ids), size)]
+
+
+def deliveries_release(delivery_ids: list[uuid.UUID]) -> int:
+    """Give claimed rows back at once (their send task could not be queued): the next tick takes them."""
+    return Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.CLAIMED).update(
+        status=DeliveryStatus.PENDING, lease_expires_at=None, updated_at=timezone.now()
+    )
+
+
+def _claim_rows(*, limit: int | None, now: datetime | None) -> list[tuple[uuid.UUID, int, str]]:
     limit = limit or settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
     due = Delivery.objects.filter(status=DeliveryStatus.PENDING, due_at__lte=now).order_by("due_at")
+    columns = ("id", "application_id", "channel")
     claim = {"status": DeliveryStatus.CLAIMED, "lease_expires_at": lease, "updated_at": now}
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             # Rows another sweeper holds are skipped, not waited for: two ticks split the work.
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
-            Delivery.objects.filter(pk__in=ids).update(**claim)
-        return ids
+            rows = list(due.select_for_update(skip_locked=True).values_list(*columns)[:limit])
+            Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(**claim)
+        return rows
     # SQLite has no row locks (one writer at a time): claim each row by compare-and-set.
-    candidates = list(due.values_list("id", flat=True)[:limit])
+    candidates = list(due.values_list(*columns)[:limit])
     return [
-        pk
-        for pk in candidates
-        if Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(**claim)
+        row
+        for row in candidates
+        if Delivery.objects.filter(pk=row[0], status=DeliveryStatus.PENDING).update(**claim)
     ]

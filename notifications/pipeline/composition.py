@@ -12,7 +12,7 @@ from typing import Any
 from appointments.models import Appointment
 from calendars.attachments import email_attachments
 from notifications.backends.base import EmailMessage, SmsMessage, WebhookMessage
-from notifications.models import Channel, NotificationTemplate, WebhookEndpoint
+from notifications.models import Channel, ChannelSender, NotificationTemplate, WebhookEndpoint
 from notifications.senders.selectors import sender_require
 from notifications.templating import rendering
 from notifications.templating.layout import email_html
@@ -25,18 +25,23 @@ def email_compose(
     appointment: Appointment,
     recipient: Participant,
     organizer: Participant | None = None,
+    sender: ChannelSender | None = None,
+    attachments: tuple[tuple[str, bytes, str], ...] | None = None,
 ) -> EmailMessage:
+    """`sender` and `attachments` are looked up when not given (a batch passes what it has read)."""
     application = appointment.application
-    sender = sender_require(application=application, channel=Channel.EMAIL)
+    sender = sender or sender_require(application=application, channel=Channel.EMAIL)
     rendered = _render(template, appointment, recipient, organizer)
     headers = sender.email_headers(application_name=application.name)
+    if attachments is None:
+        attachments = tuple(email_attachments(appointment=appointment, notification_type=template.type))
     return EmailMessage(
         to=recipient.email,
         from_email=headers.from_header,
         subject=rendered.subject,
         text_body=rendered.text_body,
         html_body=email_html(rendered.html_body, application=application),
-        attachments=tuple(email_attachments(appointment=appointment, notification_type=template.type)),
+        attachments=attachments,
         headers=headers.extra(),
     )
 
@@ -47,8 +52,9 @@ def sms_compose(
     appointment: Appointment,
     recipient: Participant,
     organizer: Participant | None = None,
+    sender: ChannelSender | None = None,
 ) -> SmsMessage:
-    sender = sender_require(application=appointment.application, channel=Channel.SMS)
+    sender = sender or sender_require(application=appointment.application, channel=Channel.SMS)
     rendered = _render(template, appointment, recipient, organizer)
     return SmsMessage(to=recipient.phone, from_number=sender.from_number, body=rendered.text_body)
 

@@ -14,14 +14,13 @@ from appointments.models import Appointment
 from appointments.selectors import has_ended
 from appointments.services import appointment_activate
 from calendars.attachments import email_attachments
-from core.errors import ServiceUnavailable
 from notifications.backends.base import EmailMessage, Message, SmsMessage, WebhookMessage
 from notifications.backends.webhook import DELIVERY_HEADER
-from notifications.models import Delivery, DeliveryChannel, NotificationType, SmsOptOut, WebhookEndpoint
+from notifications.models import ChannelSender, Delivery, DeliveryChannel, NotificationType, WebhookEndpoint
 from notifications.pipeline import composition
+from notifications.pipeline.batch import SendBatch, batch_of
 from notifications.pipeline.snapshots import appointment_payload
 from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON, SUPERSEDED_REASON, notifications_on
-from notifications.senders.selectors import sender_require
 from participants.models import Participant
 
 TWILIO_STATUS_PATH = "/api/notifications/twilio/status"
@@ -35,13 +34,18 @@ class DeliveryCancelled(Exception):
         self.reason = reason
 
 
-def delivery_message(delivery: Delivery) -> Message:
-    """The message to send for a delivery, from the appointment as it is now (CANCEL: the snapshot)."""
-    if delivery.channel == DeliveryChannel.SMS and _opted_out(delivery):
+def delivery_message(delivery: Delivery, batch: SendBatch | None = None) -> Message:
+    """The message to send for a delivery, from the appointment as it is now (CANCEL: the snapshot).
+
+    `batch` holds what was read for the delivery's batch (batch.batch_load); without it
+    the reads are made for this row alone.
+    """
+    batch = batch or batch_of(delivery)
+    if delivery.channel == DeliveryChannel.SMS and batch.is_opted_out(delivery):
         raise DeliveryCancelled(OPTED_OUT_REASON)
     if delivery.type == NotificationType.CANCEL:
-        return _cancel_message(delivery)
-    appointment = _current_appointment(delivery)
+        return _cancel_message(delivery, batch)
+    appointment = _current_appointment(delivery, batch)
     if delivery.channel == DeliveryChannel.WEBHOOK:
         return composition.webhook_compose(
             endpoint=_endpoint(delivery),
@@ -54,15 +58,30 @@ def delivery_message(delivery: Delivery) -> Message:
     if template is None or not template.active:
         raise DeliveryCancelled("the template was deleted or deactivated")
     recipient = _served_recipient(delivery, appointment)
-    try:
-        if delivery.channel == DeliveryChannel.EMAIL:
-            email = composition.email_compose(template=template, appointment=appointment, recipient=recipient)
-            headers = {**email.headers, DELIVERY_HEADER: str(delivery.pk)}  # keeps Reply-To
-            return replace(email, to=delivery.recipient, headers=headers)
-        sms = composition.sms_compose(template=template, appointment=appointment, recipient=recipient)
-        return replace(sms, to=delivery.recipient, status_callback=status_callback_url())
-    except ServiceUnavailable as exc:  # the sender is no longer verified
-        raise DeliveryCancelled(str(exc)) from None
+    sender = _sender(delivery, batch)
+    if delivery.channel == DeliveryChannel.EMAIL:
+        email = composition.email_compose(
+            template=template,
+            appointment=appointment,
+            recipient=recipient,
+            sender=sender,
+            attachments=batch.attachments(appointment, template.type),
+        )
+        headers = {**email.headers, DELIVERY_HEADER: str(delivery.pk)}  # keeps Reply-To
+        return replace(email, to=delivery.recipient, headers=headers)
+    sms = composition.sms_compose(
+        template=template, appointment=appointment, recipient=recipient, sender=sender
+    )
+    return replace(sms, to=delivery.recipient, status_callback=status_callback_url())
+
+
+def _sender(delivery: Delivery, batch: SendBatch) -> ChannelSender:
+    sender = batch.sender(delivery.application_id, delivery.channel)
+    if sender is None:  # the sender was removed or never verified since the row was planned
+        raise DeliveryCancelled(
+            f"the {delivery.channel} channel of application {delivery.application_id} is not verified"
+        )
+    return sender
 
 
 def _served_recipient(delivery: Delivery, appointment: Appointment) -> Participant:
@@ -75,25 +94,14 @@ def _served_recipient(delivery: Delivery, appointment: Appointment) -> Participa
     return recipient
 
 
-def _current_appointment(delivery: Delivery) -> Appointment:
-    appointment = (
-        Appointment.objects.select_related("application")
-        .prefetch_related("participants")
-        .filter(pk=delivery.appointment_id)
-        .first()
-    )
+def _current_appointment(delivery: Delivery, batch: SendBatch) -> Appointment:
+    appointment = batch.appointment(delivery)
     if appointment is None:
         raise DeliveryCancelled("the appointment no longer exists")
     if not notifications_on(appointment):
         raise DeliveryCancelled("notifications are switched off for this appointment or application")
-    if delivery.type == NotificationType.UPDATE and appointment.version != delivery.appointment_version:
-        newer = Delivery.objects.filter(
-            appointment_id=delivery.appointment_id,
-            type=NotificationType.UPDATE,
-            appointment_version__gt=delivery.appointment_version,
-        )
-        if newer.exists():
-            raise DeliveryCancelled(SUPERSEDED_REASON)
+    if delivery.type == NotificationType.UPDATE and batch.is_superseded(delivery):
+        raise DeliveryCancelled(SUPERSEDED_REASON)
     if delivery.type in (NotificationType.REMINDER, NotificationType.ROOM):
         now = timezone.now()
         if has_ended(appointment, now=now):
@@ -120,7 +128,7 @@ def _endpoint(delivery: Delivery) -> WebhookEndpoint:
     return endpoint
 
 
-def _cancel_message(delivery: Delivery) -> Message:
+def _cancel_message(delivery: Delivery, batch: SendBatch) -> Message:
     """A CANCEL is sent from the snapshot taken when the appointment was deleted."""
     snapshot = delivery.snapshot or {}
     application = delivery.application
@@ -136,10 +144,7 @@ def _cancel_message(delivery: Delivery) -> Message:
             delivery_id=str(delivery.pk),
             headers=dict(snapshot.get("headers") or {}),
         )
-    try:
-        sender = sender_require(application=application, channel=delivery.channel)
-    except ServiceUnavailable as exc:
-        raise DeliveryCancelled(str(exc)) from None
+    sender = _sender(delivery, batch)
     if delivery.channel == DeliveryChannel.SMS:
         return SmsMessage(
             to=delivery.recipient,
@@ -160,10 +165,6 @@ def _cancel_message(delivery: Delivery) -> Message:
         else (),
         headers={**from_headers.extra(), DELIVERY_HEADER: str(delivery.pk)},
     )
-
-
-def _opted_out(delivery: Delivery) -> bool:
-    return SmsOptOut.objects.filter(application_id=delivery.application_id, phone=delivery.recipient).exists()
 
 
 def status_callback_url() -> str:

@@ -1,55 +1,103 @@
-"""Send one delivery: claim it by compare-and-set, build its message fresh, send, record the outcome.
+"""Send a batch of deliveries: each row by its own compare-and-set, one provider call each, outcomes recorded.
 
-Whoever calls `delivery_send` (a Celery task, the dispatch command, a test),
-however many times and at once, the provider is called at most once per claim:
-only the caller whose conditional UPDATE moves the row to SENDING goes on.
+Per batch: the rows and what they need are read in a constant number of queries
+(batch.py), and each channel's connection (SMTP, the Twilio and webhook
+sessions) stays open for the whole batch. Per message, only what the guarantee
+needs: the message is built from the appointment as it is now, then the row
+moves to SENDING by compare-and-set, immediately before its provider call, and
+the outcome is written before the next row's compare-and-set (in the same
+transaction). So a row in SENDING is one whose provider call has started, a
+worker killed mid-batch leaves at most one such row, and the rest stay CLAIMED
+for the reconciler to hand out again.
+
+Whoever calls this (a Celery task, the dispatch command, a test), however many
+times and at once, the provider is called at most once per claim.
 """
 
 import logging
 import random
+import time
 import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.db import retry_on_db_errors
 from core.errors import ServiceUnavailable
-from notifications.backends.base import DeliveryError, SendResult, get_backend
+from notifications.backends.base import BaseBackend, DeliveryError, SendResult, backend_batch
 from notifications.backends.sms import UNSUBSCRIBED
 from notifications.models import OPEN_STATUSES, Delivery, DeliveryChannel, DeliveryStatus
+from notifications.pipeline.batch import SendBatch, batch_load
 from notifications.pipeline.feedback import sms_opt_out_record
 from notifications.pipeline.messages import DeliveryCancelled, delivery_message
 from notifications.pipeline.states import CANCELLED, FAILED, RETRIED, SENT, SKIPPED
 
 logger = logging.getLogger(__name__)
 
+Write = Callable[[], None]
+
 
 def delivery_send(*, delivery_id: uuid.UUID | str) -> str:
-    """Send the delivery if it is still open and due; return what happened (sent, retried, ...)."""
+    """Send one delivery if it is still open and due; what happened (sent, retried, skipped, ...)."""
+    [(outcome, _)] = deliveries_send(delivery_ids=[delivery_id]).most_common(1)
+    return outcome
+
+
+def deliveries_send(*, delivery_ids: Iterable[uuid.UUID | str]) -> Counter[str]:
+    """Send the open, due rows among `delivery_ids`, oldest first; how many came to what."""
+    ids = list(delivery_ids)
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS)
-    taken = Delivery.objects.filter(pk=delivery_id, status__in=OPEN_STATUSES, due_at__lte=now).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, lease_expires_at=lease, updated_at=now
-    )
-    if not taken:
-        return SKIPPED  # someone else has it, it was cancelled, or it is not due yet
-    delivery = Delivery.objects.select_related("application", "template", "webhook_endpoint").get(
-        pk=delivery_id
-    )
+    batch = _db(lambda: _claimed_batch(ids, now), "reading a batch")
+    outcomes: Counter[str] = Counter()
+    if len(batch.deliveries) < len(ids):
+        outcomes[SKIPPED] = len(ids) - len(batch.deliveries)  # sent, cancelled or taken by someone else
+    ledger = _Ledger(ids)
+    with ExitStack() as open_backends:
+        backends: dict[str, BaseBackend] = {}
+
+        def backend_for(channel: str) -> BaseBackend:
+            if channel not in backends:
+                backends[channel] = open_backends.enter_context(backend_batch(channel))
+            return backends[channel]
+
+        for delivery in batch.deliveries:
+            outcomes[_send_one(delivery, batch, ledger, backend_for)] += 1
+            ledger.keep_claims()
+        ledger.flush()
+    return outcomes
+
+
+def _send_one(
+    delivery: Delivery, batch: SendBatch, ledger: "_Ledger", backend_for: Callable[[str], BaseBackend]
+) -> str:
     try:
-        message = delivery_message(delivery)
-        result = get_backend(delivery.channel).send(message)
+        message = delivery_message(delivery, batch)
+        backend = backend_for(delivery.channel)
     except DeliveryCancelled as cancel:
-        return _record_cancelled(delivery, cancel.reason)
+        return ledger.cancel(delivery, cancel.reason)
     except ServiceUnavailable as exc:  # the channel was switched off in settings
-        return _record_cancelled(delivery, str(exc))
-    except DeliveryError as exc:
-        return _record_failure(delivery, exc)
+        return ledger.cancel(delivery, str(exc))
     except Exception as exc:  # a bug or an outage on our side: retry rather than strand the row
+        logger.exception("delivery %s could not be built", delivery.pk)
+        if not ledger.take(delivery):
+            return SKIPPED
+        return ledger.failed(delivery, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
+    if not ledger.take(delivery):
+        return SKIPPED
+    try:
+        result = backend.send(message)
+    except DeliveryError as exc:
+        return ledger.failed(delivery, exc)
+    except Exception as exc:
         logger.exception("delivery %s could not be sent", delivery.pk)
-        return _record_failure(delivery, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
-    return _record_sent(delivery, result)
+        return ledger.failed(delivery, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
+    return ledger.sent(delivery, result)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -61,46 +109,137 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=max(1.0, random.uniform(0, ceiling)))
 
 
-def _record_sent(delivery: Delivery, result: SendResult) -> str:
-    now = timezone.now()
-    # Unconditional: even if the reconciler gave up on this worker meanwhile, the message went out.
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT,
-        sent_at=now,
-        provider_message_id=result.provider_id[:200],
-        lease_expires_at=None,
-        last_error="",
-        updated_at=now,
-    )
-    return SENT
+def _claimed_batch(ids: list[uuid.UUID | str], now) -> SendBatch:
+    _renew_claims(ids, now)
+    return batch_load(ids, now=now)
 
 
-def _record_cancelled(delivery: Delivery, reason: str) -> str:
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.CANCELLED,
-        cancel_reason=reason[:300],
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-    )
-    return CANCELLED
+def _renew_claims(ids: list[uuid.UUID | str], now) -> None:
+    """Keep the rows this batch holds CLAIMED a claim lease longer, while it works through them."""
+    lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
+    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.CLAIMED).update(lease_expires_at=lease)
 
 
-def _record_failure(delivery: Delivery, error: DeliveryError) -> str:
-    now = timezone.now()
-    if delivery.channel == DeliveryChannel.SMS and str(error.code) == str(UNSUBSCRIBED):
-        sms_opt_out_record(application=delivery.application, phone=delivery.recipient, reason=error.message)
-    rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
-    if error.permanent or delivery.attempts >= delivery.max_attempts:
-        rows.update(
-            status=DeliveryStatus.FAILED, last_error=error.message, lease_expires_at=None, updated_at=now
-        )
-        logger.warning("delivery %s failed for good: %s", delivery.pk, error.message)
-        return FAILED
-    rows.update(
-        status=DeliveryStatus.PENDING,
-        due_at=now + retry_delay(delivery.attempts),
-        last_error=error.message,
-        lease_expires_at=None,
-        updated_at=now,
-    )
-    return RETRIED
+def _db(work: Callable, what: str):
+    return retry_on_db_errors(work, budget_seconds=settings.NOTIFICATIONS_DB_RETRY_SECONDS, what=what)
+
+
+class _Ledger:
+    """The batch's writes: each outcome is committed together with the next row's compare-and-set.
+
+    An outcome is held in memory only while nothing else is sent, so a worker that dies
+    loses at most the outcome of the one message it was sending. Writes that meet a lost
+    database connection are retried (core.db), so a delivered message is not recorded as
+    failed because PostgreSQL restarted at that moment.
+    """
+
+    def __init__(self, ids: list[uuid.UUID | str]):
+        self._held: Write | None = None
+        self._cancelled: dict[str, list[uuid.UUID]] = defaultdict(list)
+        self._waiting = list(ids)
+        self._renewed_at = time.monotonic()
+
+    def take(self, delivery: Delivery) -> bool:
+        """Move the row to SENDING by compare-and-set, first writing the previous row's outcome."""
+        held, self._held = self._held, None
+
+        def write() -> bool:
+            now = timezone.now()
+            taken = Delivery.objects.filter(pk=delivery.pk, status__in=OPEN_STATUSES, due_at__lte=now).update(
+                status=DeliveryStatus.SENDING,
+                attempts=F("attempts") + 1,
+                lease_expires_at=now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS),
+                updated_at=now,
+            )
+            return bool(taken)
+
+        def write_both() -> bool:
+            if held is None:
+                return write()
+            with transaction.atomic():
+                held()
+                return write()
+
+        taken = _db(write_both, f"taking delivery {delivery.pk}")
+        if taken:
+            delivery.attempts += 1
+        return taken
+
+    def sent(self, delivery: Delivery, result: SendResult) -> str:
+        def write() -> None:
+            now = timezone.now()
+            # Unconditional: even if the reconciler gave up on this worker meanwhile, the message went out.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.SENT,
+                sent_at=now,
+                provider_message_id=result.provider_id[:200],
+                lease_expires_at=None,
+                last_error="",
+                updated_at=now,
+            )
+
+        self._held = write
+        return SENT
+
+    def failed(self, delivery: Delivery, error: DeliveryError) -> str:
+        final = error.permanent or delivery.attempts >= delivery.max_attempts
+
+        def write() -> None:
+            now = timezone.now()
+            if delivery.channel == DeliveryChannel.SMS and str(error.code) == str(UNSUBSCRIBED):
+                sms_opt_out_record(
+                    application=delivery.application, phone=delivery.recipient, reason=error.message
+                )
+            rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
+            if final:
+                rows.update(
+                    status=DeliveryStatus.FAILED,
+                    last_error=error.message,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            else:
+                rows.update(
+                    status=DeliveryStatus.PENDING,
+                    due_at=now + retry_delay(delivery.attempts),
+                    last_error=error.message,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+
+        if final:
+            logger.warning("delivery %s failed for good: %s", delivery.pk, error.message)
+        self._held = write
+        return FAILED if final else RETRIED
+
+    def cancel(self, delivery: Delivery, reason: str) -> str:
+        """Cancelled rows were never offered: they are written together, at the end of the batch."""
+        self._cancelled[reason[:300]].append(delivery.pk)
+        return CANCELLED
+
+    def keep_claims(self) -> None:
+        """Renew the claim of the rows still waiting in a batch that takes long (slow providers)."""
+        if time.monotonic() - self._renewed_at < settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS / 3:
+            return
+        self._renewed_at = time.monotonic()
+        _db(lambda: _renew_claims(self._waiting, timezone.now()), "renewing claims")
+
+    def flush(self) -> None:
+        held, self._held = self._held, None
+        cancelled, self._cancelled = self._cancelled, defaultdict(list)
+
+        def write() -> None:
+            with transaction.atomic():
+                if held is not None:
+                    held()
+                now = timezone.now()
+                for reason, ids in cancelled.items():
+                    Delivery.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+                        status=DeliveryStatus.CANCELLED,
+                        cancel_reason=reason,
+                        lease_expires_at=None,
+                        updated_at=now,
+                    )
+
+        if held is not None or cancelled:
+            _db(write, "recording the batch's outcomes")

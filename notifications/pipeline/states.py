@@ -15,8 +15,9 @@ SUPERSEDED_REASON = "superseded by a later change"
 REMOVED_REASON = "the recipient no longer takes part"
 OPTED_OUT_REASON = "the recipient opted out of SMS (replied STOP)"
 
-# What the reconciler writes on a row whose worker died mid-send (Delivery.last_error).
-WORKER_LOST = "worker lost while sending; not retried to avoid a duplicate"
+# What the reconciler writes on a row whose worker died during its provider call
+# (Delivery.last_error): the outcome is unknown, the message may have been delivered.
+WORKER_LOST = "worker lost during the provider call; it may have been delivered, so it is not sent again"
 WORKER_LOST_EXHAUSTED = "worker lost while sending; no attempts left"
 
 # What one call of delivery_send came to.

@@ -9,15 +9,23 @@ import uuid
 from collections.abc import Iterable
 
 from celery import shared_task
+from django.conf import settings
 
-from notifications.pipeline.sending import delivery_send
+from notifications.pipeline.claim import deliveries_release
+from notifications.pipeline.sending import deliveries_send, delivery_send
 from notifications.pipeline.tick import deliveries_tick
 
 logger = logging.getLogger(__name__)
 
 
+@shared_task(name="notifications.send_batch", ignore_result=True)
+def deliveries_send_task(delivery_ids: list[str]) -> dict[str, int]:
+    return dict(deliveries_send(delivery_ids=delivery_ids))
+
+
 @shared_task(name="notifications.send", ignore_result=True)
 def delivery_send_task(delivery_id: str) -> str:
+    """One row a message: what versions before batches queued; kept for messages still in a queue."""
     return delivery_send(delivery_id=delivery_id)
 
 
@@ -27,12 +35,19 @@ def dispatch_tick_task() -> dict[str, int]:
 
 
 def deliveries_enqueue(delivery_ids: Iterable[uuid.UUID | str]) -> None:
-    """Hand rows to the workers now; a lost message is harmless, the next tick claims the row."""
-    for delivery_id in delivery_ids:
+    """Hand rows to the workers now, a send task per batch; a lost message is harmless.
+
+    When the broker cannot take a batch, its rows and the rest are given back at once
+    (CLAIMED to PENDING), so the next tick takes them instead of waiting out the lease.
+    """
+    ids = [str(delivery_id) for delivery_id in delivery_ids]
+    size = settings.NOTIFICATIONS_SEND_BATCH_SIZE
+    for start in range(0, len(ids), size):
         try:
-            delivery_send_task.delay(str(delivery_id))
-        except Exception:  # the broker is down: the dispatch tick will find the row
+            deliveries_send_task.delay(ids[start : start + size])
+        except Exception:  # the broker is down: the dispatch tick will find the rows
             logger.warning(
-                "could not enqueue delivery %s; the dispatch tick will", delivery_id, exc_info=True
+                "could not enqueue %s deliveries; the dispatch tick will", len(ids) - start, exc_info=True
             )
+            deliveries_release(ids[start:])
             return

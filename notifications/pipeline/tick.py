@@ -1,6 +1,7 @@
 """The beat tick and its in-process twin: reconcile, claim due rows batch by batch, hand them on.
 
-The tick only finds due rows and fans them out; sending is `sending.delivery_send`,
+The tick only finds due rows and fans them out in batches of one application and
+channel; sending is `sending.deliveries_send`,
 which is safe against every duplicate the fan-out may produce (two ticks, a
 re-delivered broker message, a message for a row the command already sent).
 """
@@ -11,24 +12,26 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from notifications.pipeline.claim import deliveries_claim, deliveries_reconcile
-from notifications.pipeline.sending import delivery_send
+from notifications.pipeline.claim import deliveries_claim_batches, deliveries_reconcile
+from notifications.pipeline.sending import deliveries_send
 
 
 def deliveries_tick(*, enqueue: Callable[[list[uuid.UUID]], None]) -> dict[str, int]:
-    """One beat tick: reconcile, then claim due rows batch by batch and `enqueue` each batch's ids.
+    """One beat tick: reconcile, then claim due rows and `enqueue` each send batch's ids.
 
-    The Celery task passes `tasks.deliveries_enqueue` (one send task per row).
+    The Celery task passes `tasks.deliveries_enqueue` (one send task per batch). Each
+    claim is committed before its batches are queued; a tick killed in between leaves
+    its rows CLAIMED for one short claim lease, after which the next tick takes them.
     """
     summary = deliveries_reconcile()
     claimed = 0
     for _ in range(settings.NOTIFICATIONS_DISPATCH_MAX_BATCHES):
-        ids = deliveries_claim()
-        if not ids:
-            break
-        enqueue(ids)
-        claimed += len(ids)
-        if len(ids) < settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE:
+        batches = deliveries_claim_batches()
+        for ids in batches:
+            enqueue(ids)
+        count = sum(len(ids) for ids in batches)
+        claimed += count
+        if count < settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE:
             break
     summary["claimed"] = claimed
     return summary
@@ -39,8 +42,8 @@ def deliveries_dispatch_now() -> Counter[str]:
     outcomes: Counter[str] = Counter()
     deliveries_reconcile()
     while True:
-        ids = deliveries_claim()
-        if not ids:
+        batches = deliveries_claim_batches()
+        if not batches:
             return outcomes
-        for delivery_id in ids:
-            outcomes[delivery_send(delivery_id=delivery_id)] += 1
+        for ids in batches:
+            outcomes.update(deliveries_send(delivery_ids=ids))
