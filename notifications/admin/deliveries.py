@@ -18,14 +18,14 @@ from core.errors import Conflict
 from notifications.models import Delivery, DeliveryStatus, SmsOptOut
 from notifications.pipeline.feedback import sms_opt_in
 from notifications.pipeline.resend import deliveries_retry
-from notifications.pipeline.states import WORKER_LOST, WORKER_LOST_EXHAUSTED
+from notifications.pipeline.states import OUTCOME_UNKNOWN_ERRORS
 from tenants.admin_scoping import TenantScopedAdmin, console_principal
 
 LAST_ERROR_LENGTH = 80
 
 # What the reconciler writes on an email or SMS whose worker died mid-send: it
 # may or may not have reached the person, so it was failed rather than sent twice.
-LOST_WORKER_ERRORS = (WORKER_LOST, WORKER_LOST_EXHAUSTED)
+LOST_WORKER_ERRORS = OUTCOME_UNKNOWN_ERRORS
 
 
 class FailureFilter(admin.SimpleListFilter):

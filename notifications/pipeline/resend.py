@@ -6,7 +6,7 @@ Called by the resend_notifications command, the admin's "retry failed" and
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from appointments.models import Appointment
 from core.errors import Conflict
 from notifications.models import Delivery, DeliveryStatus, NotificationType, internal_statuses
 from notifications.pipeline.outbox import deliveries_save
+from notifications.pipeline.states import OUTCOME_UNKNOWN_ERRORS
 from tenants.models import Application
 
 
@@ -26,6 +27,8 @@ class ResendSummary:
     matched: int
     queued: int
     skipped: int  # the appointment is gone (only a CANCEL can be sent without it)
+    # Failed while their provider call was under way: they may have arrived, so not sent again.
+    held_back: int = 0
 
 
 def notifications_resend(
@@ -38,12 +41,15 @@ def notifications_resend(
     since: datetime | None = None,
     until: datetime | None = None,
     dry_run: bool = False,
+    include_outcome_unknown: bool = False,
     progress: Callable[[int], object] | None = None,
 ) -> ResendSummary:
     """Queue fresh deliveries (new ids, due now) of the matching ones; the matched rows stay as they are.
 
     `status` is the public one: PENDING also matches rows being claimed or sent.
     `since`/`until` bound the due time. `progress(n)` is called as rows are handled.
+    Rows whose worker was lost during the provider call (OUTCOME_UNKNOWN_ERRORS) may
+    have been delivered: they are held back unless `include_outcome_unknown`.
     """
     matching = deliveries_matching(
         application=application,
@@ -54,9 +60,15 @@ def notifications_resend(
         since=since,
         until=until,
     )
+    held_back = 0
+    if not include_outcome_unknown:
+        unknown = matching.filter(status=DeliveryStatus.FAILED, last_error__in=OUTCOME_UNKNOWN_ERRORS)
+        held_back = unknown.count()
+        matching = matching.exclude(pk__in=unknown.values("pk"))
     if dry_run:
-        return ResendSummary(matched=matching.count(), queued=0, skipped=0)
-    return deliveries_resend(deliveries=matching, progress=progress)
+        return ResendSummary(matched=matching.count() + held_back, queued=0, skipped=0, held_back=held_back)
+    summary = deliveries_resend(deliveries=matching, progress=progress)
+    return replace(summary, matched=summary.matched + held_back, held_back=held_back)
 
 
 def deliveries_matching(

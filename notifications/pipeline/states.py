@@ -19,6 +19,8 @@ OPTED_OUT_REASON = "the recipient opted out of SMS (replied STOP)"
 # (Delivery.last_error): the outcome is unknown, the message may have been delivered.
 WORKER_LOST = "worker lost during the provider call; it may have been delivered, so it is not sent again"
 WORKER_LOST_EXHAUSTED = "worker lost while sending; no attempts left"
+# Failures whose message may have reached the recipient: resend holds them back unless asked.
+OUTCOME_UNKNOWN_ERRORS = (WORKER_LOST, WORKER_LOST_EXHAUSTED)
 
 # What one call of delivery_send came to.
 SENT, RETRIED, FAILED, CANCELLED, SKIPPED = "sent", "retried", "failed", "cancelled", "skipped"

@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--since", help="due at or after this ISO 8601 time")
         parser.add_argument("--until", help="due before this ISO 8601 time")
         parser.add_argument("--dry-run", action="store_true", help="count the matches, queue nothing")
+        parser.add_argument(
+            "--include-unknown-outcome",
+            action="store_true",
+            help="also send again failures whose worker was lost during the provider call "
+            "(they may have been delivered; held back by default)",
+        )
 
     def handle(self, *args, **options):
         criteria = {
@@ -35,9 +41,11 @@ class Command(BaseCommand):
         }
         if criteria["since"] and criteria["until"] and criteria["since"] >= criteria["until"]:
             raise CommandError("--since must be before --until")
+        criteria["include_outcome_unknown"] = options["include_unknown_outcome"]
         if options["dry_run"]:
             summary = notifications_resend(**criteria, dry_run=True)
             self.stdout.write(f"{summary.matched} deliveries match; dry run, nothing queued")
+            self._held_back(summary.held_back)
             return
         with _progress_bar() as bar:
             summary = notifications_resend(**criteria, progress=bar.update if bar else None)
@@ -45,6 +53,14 @@ class Command(BaseCommand):
             f"{summary.matched} deliveries matched, {summary.queued} queued again, "
             f"{summary.skipped} skipped (appointment deleted)"
         )
+        self._held_back(summary.held_back)
+
+    def _held_back(self, count: int) -> None:
+        if count:
+            self.stdout.write(
+                f"{count} held back: their worker was lost during the provider call, so they may have "
+                "been delivered; --include-unknown-outcome sends them again too"
+            )
 
 
 class _progress_bar:

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from appointments.services import appointment_delete
 from notifications.models import Delivery, DeliveryStatus
 from notifications.pipeline.resend import deliveries_retry, notifications_resend
+from notifications.pipeline.states import WORKER_LOST
 
 pytestmark = pytest.mark.usefixtures("now")
 
@@ -110,3 +111,24 @@ def test_bad_input_from_the_shell_is_one_line_on_stderr_and_non_zero():
     assert result.returncode != 0
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0 and "--type must be one of" in result.stderr
+
+
+def test_failures_whose_outcome_is_unknown_are_held_back_unless_asked(booked):
+    email = Delivery.objects.get(type="CREATE", channel="EMAIL")
+    Delivery.objects.filter(pk=email.pk).update(last_error=WORKER_LOST)  # its worker died mid-call
+
+    assert resend("--status", "FAILED", "--dry-run").splitlines() == [
+        "2 deliveries match; dry run, nothing queued",
+        "1 held back: their worker was lost during the provider call, so they may have been delivered; "
+        "--include-unknown-outcome sends them again too",
+    ]
+    assert resend("--status", "FAILED").splitlines()[0] == (
+        "2 deliveries matched, 1 queued again, 0 skipped (appointment deleted)"
+    )
+    fresh = Delivery.objects.filter(type="CREATE", status="PENDING")
+    assert [d.channel for d in fresh] == ["SMS"]
+
+    assert resend("--status", "FAILED", "--include-unknown-outcome") == (
+        "2 deliveries matched, 2 queued again, 0 skipped (appointment deleted)"
+    )
+    assert Delivery.objects.filter(type="CREATE", status="PENDING", channel="EMAIL").count() == 1
