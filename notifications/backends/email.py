@@ -63,19 +63,7 @@ class DjangoEmailBackend(BaseBackend):
             raise
 
     def _send(self, message: EmailMessage) -> SendResult:
-        domain = parseaddr(message.from_email)[1].rpartition("@")[2] or None
-        message_id = make_msgid(domain=domain)
-        email = _Email(
-            subject=message.subject,
-            body=message.text_body,
-            from_email=message.from_email,
-            to=[message.to],
-            headers={**message.headers, "Message-ID": message_id},
-        )
-        if message.html_body:
-            email.attach_alternative(message.html_body, "text/html")
-        for filename, content, mimetype in message.attachments:
-            _attach(email, filename, content, mimetype)
+        email, message_id = email_of(message)
         try:
             email.connection = self._connection_for()
             email.send()  # an open connection stays open; one made for this message is closed
@@ -88,6 +76,24 @@ class DjangoEmailBackend(BaseBackend):
             # Lost connections, refused connections and timeouts pass with time.
             raise DeliveryError(f"mail server unreachable: {exc}", permanent=False) from exc
         return SendResult(provider_id=message_id)
+
+
+def email_of(message: EmailMessage) -> tuple["_Email", str]:
+    """The Django email a message becomes, and its new Message-ID."""
+    domain = parseaddr(message.from_email)[1].rpartition("@")[2] or None
+    message_id = make_msgid(domain=domain)
+    email = _Email(
+        subject=message.subject,
+        body=message.text_body,
+        from_email=message.from_email,
+        to=[message.to],
+        headers={**message.headers, "Message-ID": message_id},
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    for filename, content, mimetype in message.attachments:
+        _attach(email, filename, content, mimetype)
+    return email, message_id
 
 
 class _Email(EmailMultiAlternatives):
