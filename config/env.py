@@ -45,3 +45,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_counts(name: str, default: dict[str, int]) -> dict[str, int]:
+    """KEY=N pairs, comma-separated ("SMS=100,EMAIL=200"); N a whole number, 0 or more."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return dict(default)
+    counts = {}
+    for item in value.split(","):
+        key, _, number = item.partition("=")
+        if not key.strip() or not number.strip().isdigit():
+            raise ImproperlyConfigured(f"{name} must be KEY=N pairs such as SMS=100,EMAIL=200, not {value!r}")
+        counts[key.strip().upper()] = int(number)
+    return counts

@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_counts, env_int, env_list, env_str
 from config.secret_keys import public_key_pem, require_strong_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -361,6 +361,11 @@ NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS",
 # How long a worker keeps retrying a write that meets a lost database connection (a
 # PostgreSQL restart) before it gives up and leaves the row to the reconciler.
 NOTIFICATIONS_DB_RETRY_SECONDS = env_int("NOTIFICATIONS_DB_RETRY_SECONDS", 60)
+# Messages a second per channel across every worker ("SMS=100,EMAIL=200"; absent or 0:
+# no cap): set SMS to the Twilio account's rate so that a burst does not meet 429s. Counted
+# in Redis (this URL, else the broker's when it is Redis), else in each process.
+NOTIFICATIONS_RATE_LIMITS = env_counts("NOTIFICATIONS_RATE_LIMITS", {})
+NOTIFICATIONS_RATE_LIMIT_REDIS_URL = env_str("NOTIFICATIONS_RATE_LIMIT_REDIS_URL", "")
 # Longer than any provider call (SMTP, Twilio, webhook timeouts): past it, the worker is taken as lost.
 NOTIFICATIONS_SEND_LEASE_SECONDS = env_int("NOTIFICATIONS_SEND_LEASE_SECONDS", 120)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)

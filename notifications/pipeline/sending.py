@@ -36,6 +36,7 @@ from notifications.models import OPEN_STATUSES, Delivery, DeliveryChannel, Deliv
 from notifications.pipeline.batch import SendBatch, batch_load
 from notifications.pipeline.feedback import sms_opt_out_record
 from notifications.pipeline.messages import DeliveryCancelled, delivery_message
+from notifications.pipeline.rate_limits import rate_limiter
 from notifications.pipeline.states import CANCELLED, FAILED, RETRIED, SENT, SKIPPED
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def _send_one(
         if not ledger.take(delivery):
             return SKIPPED
         return ledger.failed(delivery, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
+    rate_limiter().wait(delivery.channel)  # while the row is still only CLAIMED
     if not ledger.take(delivery):
         return SKIPPED
     try:
