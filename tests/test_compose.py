@@ -65,3 +65,13 @@ def test_no_secret_is_written_in_the_file(compose):
     web_env = compose["services"]["web"]["environment"]
     assert web_env["DEBUG"] == "0"
     assert web_env["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+def test_long_running_services_are_restarted_when_they_exit(compose):
+    # A worker or beat that dies (a broker outage, an OOM kill, kill -9) comes back by itself:
+    # the pipeline's leases then recover its rows (docs/fault-tolerance.md). migrate runs once.
+    services = compose["services"]
+    for name in ("web", "worker", "beat", "postgres", "redis"):
+        assert services[name].get("restart") in {"unless-stopped", "always"}, name
+    assert services["migrate"].get("restart") == "no"
+    assert "--appendonly" in services["redis"]["command"], "Redis keeps its queue across a restart"

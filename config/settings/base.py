@@ -356,8 +356,10 @@ NOTIFICATIONS_DISPATCH_MAX_BATCHES = env_int("NOTIFICATIONS_DISPATCH_MAX_BATCHES
 NOTIFICATIONS_SEND_BATCH_SIZE = env_int("NOTIFICATIONS_SEND_BATCH_SIZE", 50)
 # A claimed row whose worker has not renewed the claim within this time goes back to
 # PENDING: short, so that rows a killed worker held are sent seconds later, not minutes.
-# A worker renews the claims of its batch while it works through it.
-NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 30)
+# A worker renews the claims of its batch while it works through it; a batch still
+# waiting in the queue when its claim runs out is claimed and queued again, and whichever
+# copy comes first sends it.
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 20)
 # How long a worker keeps retrying a write that meets a lost database connection (a
 # PostgreSQL restart) before it gives up and leaves the row to the reconciler.
 NOTIFICATIONS_DB_RETRY_SECONDS = env_int("NOTIFICATIONS_DB_RETRY_SECONDS", 60)

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 
 from notifications.pipeline.claim import deliveries_claim_batches, deliveries_reconcile
 from notifications.pipeline.sending import deliveries_send
@@ -19,16 +20,19 @@ from notifications.pipeline.sending import deliveries_send
 def deliveries_tick(*, enqueue: Callable[[list[uuid.UUID]], None]) -> dict[str, int]:
     """One beat tick: reconcile, then claim due rows and `enqueue` each send batch's ids.
 
-    The Celery task passes `tasks.deliveries_enqueue` (one send task per batch). Each
-    claim is committed before its batches are queued; a tick killed in between leaves
-    its rows CLAIMED for one short claim lease, after which the next tick takes them.
+    The Celery task passes `tasks.deliveries_enqueue` (one send task per batch). Batches
+    are queued before their claim commits, so no claim outlives its hand-off: a tick
+    killed in between rolls the claim back (the rows stay PENDING for the next tick), and
+    a send task that starts first waits for the claim's row locks, then finds the rows
+    CLAIMED (or PENDING, after a rollback), which its compare-and-set accepts alike.
     """
     summary = deliveries_reconcile()
     claimed = 0
     for _ in range(settings.NOTIFICATIONS_DISPATCH_MAX_BATCHES):
-        batches = deliveries_claim_batches()
-        for ids in batches:
-            enqueue(ids)
+        with transaction.atomic():
+            batches = deliveries_claim_batches()
+            for ids in batches:
+                enqueue(ids)
         count = sum(len(ids) for ids in batches)
         claimed += count
         if count < settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE:

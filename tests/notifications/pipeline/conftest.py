@@ -94,6 +94,7 @@ def eager_tasks():
     """Run queued Celery tasks in this process at once (the real-worker tests use real workers)."""
     from config.celery import app
 
-    app.conf.task_always_eager = True
+    # Under the CELERY namespace, celery 5.6 reads the prefixed name before the plain one.
+    app.conf.update(task_always_eager=True, CELERY_TASK_ALWAYS_EAGER=True)
     yield
-    app.conf.task_always_eager = False
+    app.conf.update(task_always_eager=False, CELERY_TASK_ALWAYS_EAGER=False)

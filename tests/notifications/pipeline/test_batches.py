@@ -209,3 +209,30 @@ def test_retry_gives_up_after_its_budget_and_succeeds_within_it():
 
     with pytest.raises(OperationalError):
         retry_on_db_errors(down, budget_seconds=0.1, what="testing", sleep=pauses.append)
+
+
+class _TickDies(BaseException):
+    """kill -9 of the tick's worker between queuing a batch and committing its claim."""
+
+
+def test_a_tick_that_dies_after_queuing_leaves_no_row_stranded_as_claimed(
+    templates, schedule, smtp_server, time_machine
+):
+    from notifications.pipeline.tick import deliveries_tick
+
+    book(schedule, 3)
+    time_machine.move_to(START - REMINDER_PERIOD, tick=False)
+    queued = []
+
+    def queue_then_die(ids):
+        queued.append(ids)
+        raise _TickDies()
+
+    with pytest.raises(_TickDies):
+        deliveries_tick(enqueue=queue_then_die)
+
+    # The claim rolled back with the tick: nothing waits for a lease to run out.
+    assert {d.status for d in Delivery.objects.filter(type="REMINDER")} == {DeliveryStatus.PENDING}
+    # The batch that did reach the broker is still sent, once.
+    assert deliveries_send(delivery_ids=queued[0])["sent"] == len(queued[0])
+    assert deliveries_send(delivery_ids=queued[0]) == {"skipped": len(queued[0])}
