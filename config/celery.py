@@ -6,12 +6,15 @@ from pathlib import Path
 from celery import Celery
 
 from config.startup import load_settings_or_exit
+from core.celery_observability import celery_observability_install
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("appointments_service")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Django's log format and the request id in tasks; a worker's metrics endpoint (docs/operations.md).
+celery_observability_install()
 
 
 @app.on_configure.connect

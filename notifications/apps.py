@@ -13,3 +13,15 @@ class NotificationsConfig(AppConfig):
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
+        self._operations_register()
+
+    @staticmethod
+    def _operations_register() -> None:
+        # The pipeline's gauges on the web's /metrics, the beat's freshness in /readyz (docs/operations.md).
+        from core.health import readiness_check_register
+        from core.metrics import scrape_collector_register
+        from notifications.metrics import PipelineCollector
+        from notifications.pipeline_status import beat_freshness_check
+
+        scrape_collector_register(PipelineCollector())
+        readiness_check_register("beat", beat_freshness_check)

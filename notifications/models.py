@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.models import TimeStampedModel
 from core.one_time_codes import code_digest, code_matches
 from tenants.models import TenantOwnedModel
 
@@ -328,3 +329,19 @@ class SmsOptOut(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class PipelineHeartbeat(TimeStampedModel):
+    """When the dispatch tick last ran to its end, and on which worker: one row, kept by every tick.
+
+    Read by /readyz (beat freshness), /metrics (last tick age) and `pipeline_status`, in any process.
+    """
+
+    DISPATCH = "dispatch"
+
+    name = models.CharField(max_length=32, primary_key=True)
+    ticked_at = models.DateTimeField()
+    worker = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.ticked_at:%Y-%m-%d %H:%M:%S}"

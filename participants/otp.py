@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
 from core.events import Event
+from core.metrics import one_time_code_refused
 from core.one_time_codes import code_digest, code_matches, code_new
 from participants.contacts import normalize_customer_phone, normalize_email
 from participants.models import CustomerCodeGuessCounter, CustomerOneTimeCode, OneTimeCodeChannel
@@ -136,11 +137,13 @@ def _check_rate(
 ) -> None:
     recent = CustomerOneTimeCode.objects.filter(created_at__gte=now - settings.OTP_RATE_WINDOW)
     if recent.filter(application=application, contact=contact.value).count() >= settings.OTP_MAX_PER_CONTACT:
+        one_time_code_refused(purpose="customer", reason="codes_per_contact")
         raise TooManyRequests("too many codes requested for this contact; try again later")
     if (
         client_address
         and recent.filter(client_address=client_address).count() >= settings.OTP_MAX_PER_ADDRESS
     ):
+        one_time_code_refused(purpose="customer", reason="codes_per_address")
         raise TooManyRequests("too many codes requested from this address; try again later")
 
 
@@ -210,6 +213,7 @@ def _guess_admit(*, client_address: str, now: datetime) -> None:
         or _guess_count(counter, now=now)
     ):
         return
+    one_time_code_refused(purpose="customer", reason="guesses_per_address")
     raise TooManyRequests("too many wrong code guesses from this address; try again later")
 
 

@@ -1,5 +1,6 @@
 """Settings for every environment, read from the environment (CONTRACT.md section 1)."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every line logged while a request is served carries its id (X-Request-ID).
+    "core.request_id.RequestIdMiddleware",
+    # Counts and times every request by route template (appointments_http_* on /metrics).
+    "core.http_metrics.HttpMetricsMiddleware",
+    # /healthz, /readyz and /metrics answer before host checks and HTTPS redirects (core/health.py).
+    "core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Oversized /api/ bodies get their 413 before sessions, CSRF or authentication run.
     "core.api.body_size.ApiBodyLimitMiddleware",
@@ -275,11 +282,19 @@ ROOM_BASE_URL = env_str("ROOM_BASE_URL", "https://video.example.com").rstrip("/"
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Logging --------------------------------------------------------------
+# JSON lines in production; readable text where DEBUG is on (bin/dev). Every line carries
+# the request id and the pipeline's ids in context (core/logs.py, docs/operations.md).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logs.LogContextFilter"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}, "text": {"()": "core.logs.TextFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # The Twilio SDK logs every request's headers at INFO.
     "loggers": {"twilio.http_client": {"level": "WARNING"}},
@@ -397,3 +412,34 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS},
     },
 }
+
+# --- operations: metrics, readiness, error reports (docs/operations.md) ----------
+# /metrics answers a direct request from these addresses or networks, or one bearing
+# METRICS_BEARER_TOKEN; nothing else. A request relayed by a proxy is judged by the token only.
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+for _network in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_ADDRESSES: {_network!r} is not an address or network"
+        ) from None
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
+if METRICS_BEARER_TOKEN and not DEBUG:
+    require_strong_secret("METRICS_BEARER_TOKEN", METRICS_BEARER_TOKEN)
+# A Celery worker serves its own metrics on this port (0: not at all), under the same rule;
+# with the prefork pool, set PROMETHEUS_MULTIPROC_DIR so its pool processes are summed.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = env_str("WORKER_METRICS_ADDRESS", "127.0.0.1")
+# /readyz: each dependency must answer within this; the beat must have ticked within the other.
+READINESS_CHECK_TIMEOUT_SECONDS = env_int("READINESS_CHECK_TIMEOUT_SECONDS", 2)
+READINESS_BEAT_MAX_AGE_SECONDS = env_int(
+    "READINESS_BEAT_MAX_AGE_SECONDS", 3 * NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS
+)
+# Error reports go to Sentry only when a DSN is set; personal data is scrubbed first (core/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -30,8 +30,10 @@ from django.utils import timezone
 
 from core.db import retry_on_db_errors
 from core.errors import ServiceUnavailable
+from core.logs import log_context
 from notifications.backends.base import BaseBackend, DeliveryError, SendResult, backend_batch
 from notifications.backends.sms import UNSUBSCRIBED
+from notifications.metrics import delivery_outcome_observe, provider_call_observe
 from notifications.models import OPEN_STATUSES, Delivery, DeliveryChannel, DeliveryStatus
 from notifications.pipeline.batch import SendBatch, batch_load
 from notifications.pipeline.feedback import sms_opt_out_record
@@ -68,7 +70,18 @@ def deliveries_send(*, delivery_ids: Iterable[uuid.UUID | str]) -> Counter[str]:
             return backends[channel]
 
         for delivery in batch.deliveries:
-            outcomes[_send_one(delivery, batch, ledger, backend_for)] += 1
+            with log_context(
+                delivery_id=str(delivery.pk),
+                appointment_id=str(delivery.appointment_id),
+                application_id=str(delivery.application_id),
+                channel=delivery.channel,
+                type=delivery.type,
+                attempt=delivery.attempts + 1,
+            ):
+                outcome = _send_one(delivery, batch, ledger, backend_for)
+                delivery_outcome_observe(channel=delivery.channel, type=delivery.type, outcome=outcome)
+                logger.info("delivery %s", outcome)
+            outcomes[outcome] += 1
             ledger.keep_claims()
         ledger.flush()
     return outcomes
@@ -92,13 +105,17 @@ def _send_one(
     rate_limiter().wait(delivery.channel)  # while the row is still only CLAIMED
     if not ledger.take(delivery):
         return SKIPPED
+    started = time.perf_counter()
     try:
         result = backend.send(message)
     except DeliveryError as exc:
+        provider_call_observe(channel=delivery.channel, seconds=time.perf_counter() - started, ok=False)
         return ledger.failed(delivery, exc)
     except Exception as exc:
+        provider_call_observe(channel=delivery.channel, seconds=time.perf_counter() - started, ok=False)
         logger.exception("delivery %s could not be sent", delivery.pk)
         return ledger.failed(delivery, DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False))
+    provider_call_observe(channel=delivery.channel, seconds=time.perf_counter() - started)
     return ledger.sent(delivery, result)
 
 

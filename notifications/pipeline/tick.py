@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
+from notifications.metrics import deliveries_reconciled_observe, tick_heartbeat_record, tick_observe
 from notifications.pipeline.claim import deliveries_claim_batches, deliveries_reconcile
 from notifications.pipeline.sending import deliveries_send
 
@@ -27,6 +28,7 @@ def deliveries_tick(*, enqueue: Callable[[list[uuid.UUID]], None]) -> dict[str, 
     CLAIMED (or PENDING, after a rollback), which its compare-and-set accepts alike.
     """
     summary = deliveries_reconcile()
+    deliveries_reconciled_observe(summary)
     claimed = 0
     for _ in range(settings.NOTIFICATIONS_DISPATCH_MAX_BATCHES):
         with transaction.atomic():
@@ -38,13 +40,15 @@ def deliveries_tick(*, enqueue: Callable[[list[uuid.UUID]], None]) -> dict[str, 
         if count < settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE:
             break
     summary["claimed"] = claimed
+    tick_observe(claimed=claimed)
+    tick_heartbeat_record()
     return summary
 
 
 def deliveries_dispatch_now() -> Counter[str]:
     """Send every due row in this process (the dispatch_notifications command); outcomes counted."""
     outcomes: Counter[str] = Counter()
-    deliveries_reconcile()
+    deliveries_reconciled_observe(deliveries_reconcile())
     while True:
         batches = deliveries_claim_batches()
         if not batches:

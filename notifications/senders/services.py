@@ -1,6 +1,7 @@
 """Writes of sender identities (verification by one-time code) and messages sent while the caller waits."""
 
 import logging
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput, NotFound
+from core.metrics import one_time_code_refused, one_time_code_sent
 from core.one_time_codes import code_new
 from notifications.backends.base import (
     DeliveryError,
@@ -17,6 +19,7 @@ from notifications.backends.base import (
     get_backend,
 )
 from notifications.errors import DeliveryFailed
+from notifications.metrics import provider_call_observe
 from notifications.models import Channel, ChannelSender, DomainProof, SenderVerification, VerificationStatus
 from notifications.senders import domains
 from notifications.senders.selectors import sender_require
@@ -64,6 +67,7 @@ def sender_verification_start(
         # The code never arrived: nobody can confirm it.
         verification.delete()
         raise
+    one_time_code_sent(purpose="sender", channel=channel)
     return verification
 
 
@@ -141,6 +145,7 @@ def _code_confirm(*, application: Application, channel: str, code: str) -> Chann
         left = settings.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS - verification.attempts
         if left <= 0:
             verification.status = VerificationStatus.EXHAUSTED
+            one_time_code_refused(purpose="sender", reason="guesses_used_up")
         verification.save(update_fields=["attempts", "status", "updated_at"])
     hint = f"{left} attempts left" if left > 0 else "no attempts left; request a new code"
     raise InvalidInput.for_field("code", f"the code is incorrect ({hint})")
@@ -241,12 +246,18 @@ def one_time_code_send(event: OneTimeCodeIssued) -> None:
         )
     else:
         direct_message_send(application=application, channel=Channel.SMS, to=event.to, text_body=text)
+    one_time_code_sent(purpose="customer", channel=event.channel)
 
 
 def _send(channel: str, message: EmailMessage | SmsMessage) -> SendResult:
     backend = get_backend(channel)
+    started = time.perf_counter()
     try:
-        return backend.send(message)
+        result = backend.send(message)
     except DeliveryError as exc:
-        logger.warning("%s message to %s not sent: %s", channel, message.to, exc.message)
+        provider_call_observe(channel=channel, seconds=time.perf_counter() - started, ok=False)
+        # The recipient stays out of the log: only ids and the provider's reason go there.
+        logger.warning("%s message not sent: %s", channel, exc.message)
         raise DeliveryFailed(exc) from exc
+    provider_call_observe(channel=channel, seconds=time.perf_counter() - started)
+    return result
