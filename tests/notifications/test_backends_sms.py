@@ -94,13 +94,23 @@ def test_an_invalid_number_fails_permanently_without_calling_twilio(twilio_fake)
     assert twilio_fake.requests == []
 
 
-def test_the_development_backend_writes_the_message_to_the_log(caplog):
+def test_the_development_backend_writes_the_message_to_the_log(caplog, settings):
+    settings.DEBUG = True
     with caplog.at_level(logging.INFO, logger="notifications.backends.sms"):
         result = LogSmsBackend().send(MESSAGE)
 
     assert "+306931221100" in caplog.text
     assert "Your call starts at 11:00 CET" in caplog.text
     assert result.provider_id.startswith("log-")
+
+
+def test_outside_development_the_log_backend_keeps_the_text_out_of_the_log(caplog, settings):
+    settings.DEBUG = False
+    with caplog.at_level(logging.INFO, logger="notifications.backends.sms"):
+        LogSmsBackend().send(MESSAGE)
+
+    assert "Your call starts" not in caplog.text  # it could be a one-time code
+    assert f"({len(MESSAGE.body)} characters, not logged)" in caplog.text
 
 
 def test_without_twilio_credentials_the_default_backend_is_the_log(settings):
