@@ -31,15 +31,15 @@ Attachments = tuple[tuple[str, bytes, str], ...]
 class SendBatch:
     deliveries: list[Delivery]
     appointments: dict[uuid.UUID, Appointment] = field(default_factory=dict)
-    senders: dict[tuple[int, str], ChannelSender] = field(default_factory=dict)
-    opted_out: set[tuple[int, str]] = field(default_factory=set)
+    senders: dict[tuple[uuid.UUID, str], ChannelSender] = field(default_factory=dict)
+    opted_out: set[tuple[uuid.UUID, str]] = field(default_factory=set)
     newest_update: dict[uuid.UUID, int] = field(default_factory=dict)
     _attachments: dict[tuple[uuid.UUID, int, str], Attachments] = field(default_factory=dict)
 
     def appointment(self, delivery: Delivery) -> Appointment | None:
         return self.appointments.get(delivery.appointment_id)
 
-    def sender(self, application_id: int, channel: str) -> ChannelSender | None:
+    def sender(self, application_id: uuid.UUID, channel: str) -> ChannelSender | None:
         return self.senders.get((application_id, channel))
 
     def is_opted_out(self, delivery: Delivery) -> bool:

@@ -9,6 +9,7 @@ and a SENDING row whose lease ran out is one whose provider call had started.
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -64,21 +65,21 @@ def deliveries_claim_batches(
     *, limit: int | None = None, now: datetime | None = None
 ) -> list[list[uuid.UUID]]:
     """Claim like `deliveries_claim`; the ids in send batches of one application and channel each."""
-    groups: dict[tuple[int, str], list[uuid.UUID]] = defaultdict(list)
+    groups: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = defaultdict(list)
     for pk, application_id, channel in _claim_rows(limit=limit, now=now):
         groups[(application_id, channel)].append(pk)
     size = settings.NOTIFICATIONS_SEND_BATCH_SIZE
     return [ids[start : start + size] for ids in groups.values() for start in range(0, len(ids), size)]
 
 
-def deliveries_release(delivery_ids: list[uuid.UUID]) -> int:
+def deliveries_release(delivery_ids: Sequence[uuid.UUID | str]) -> int:
     """Give claimed rows back at once (their send task could not be queued): the next tick takes them."""
-    return Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.CLAIMED).update(
+    return Delivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.CLAIMED).update(
         status=DeliveryStatus.PENDING, lease_expires_at=None, updated_at=timezone.now()
     )
 
 
-def _claim_rows(*, limit: int | None, now: datetime | None) -> list[tuple[uuid.UUID, int, str]]:
+def _claim_rows(*, limit: int | None, now: datetime | None) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
     limit = limit or settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)

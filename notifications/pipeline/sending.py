@@ -21,7 +21,8 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +45,7 @@ from notifications.pipeline.states import CANCELLED, FAILED, RETRIED, SENT, SKIP
 logger = logging.getLogger(__name__)
 
 Write = Callable[[], None]
+T = TypeVar("T")
 
 
 def delivery_send(*, delivery_id: uuid.UUID | str) -> str:
@@ -128,18 +130,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=max(1.0, random.uniform(0, ceiling)))
 
 
-def _claimed_batch(ids: list[uuid.UUID | str], now) -> SendBatch:
+def _claimed_batch(ids: list[uuid.UUID | str], now: datetime) -> SendBatch:
     _renew_claims(ids, now)
     return batch_load(ids, now=now)
 
 
-def _renew_claims(ids: list[uuid.UUID | str], now) -> None:
+def _renew_claims(ids: list[uuid.UUID | str], now: datetime) -> None:
     """Keep the rows this batch holds CLAIMED a claim lease longer, while it works through them."""
     lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
     Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.CLAIMED).update(lease_expires_at=lease)
 
 
-def _db(work: Callable, what: str):
+def _db(work: Callable[[], T], what: str) -> T:
     return retry_on_db_errors(work, budget_seconds=settings.NOTIFICATIONS_DB_RETRY_SECONDS, what=what)
 
 
