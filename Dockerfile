@@ -1,4 +1,5 @@
-# The production image: gunicorn for the web, the same image for the Celery worker and beat.
+# The production image: granian for the web (as docker-compose.yml runs it), the same image for the Celery
+# worker and beat.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,4 +15,5 @@ RUN SECRET_KEY=collectstatic-only-placeholder-not-a-secret-0123456789abcdef DEBU
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", \
+     "--blocking-threads", "4", "--http", "1", "--no-ws", "--respawn-failed-workers", "config.wsgi:application"]

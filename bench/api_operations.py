@@ -16,3 +16,5 @@ OPERATIONS = [
     ("count", "GET /api/appointments/count (10 h)", True),
 ]
 EXPLAINED = ["list_supervisor", "list_agent", "overlap", "count"]
+# What every serving stack is measured on (bench/api_stacks.py); --server runs them all.
+COMPARED = ["bare", "get"]

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.api_operations import EXPLAINED, OPERATIONS, OUT
+from bench.api_stacks import STACKS
+from bench.api_summary import summary_write
 
 
 def plans_write(plans: dict[str, str]) -> None:
@@ -19,13 +21,18 @@ def plans_write(plans: dict[str, str]) -> None:
 
 
 def report_write(args, data, results, queries, plans, memory) -> None:
-    """Print the report and keep it in var/bench/appointments_api.md, its numbers in .json beside it."""
+    """Print the report and keep it in var/bench/appointments_api.md, all its numbers in .json beside it.
+
+    The figures docs/benchmarks.md cites go to --json (api_summary).
+    """
     text = report(args, data, results, queries, plans, memory)
     print(text)
     (OUT / "appointments_api.md").write_text(text)
+    summary_write(args, data, results)
     (OUT / "appointments_api.json").write_text(
         json.dumps(
             {
+                "server": args.server,
                 "levels": {str(level): measured for level, measured in results.items()},
                 "queries": queries,
                 "memory": memory,
@@ -42,7 +49,9 @@ def report_write(args, data, results, queries, plans, memory) -> None:
 def report(args, data, results, queries, plans, memory) -> str:
     lines = _header(args, data)
     for level, measured in results.items():
-        lines += _level_table(level, measured, queries)
+        lines += stacks_table(level, measured)
+    for level, measured in results.items():
+        lines += _level_table(level, measured, args.server, queries)
     pages = ", ".join(f"{size}: {span(queries[f'list_supervisor_page_{size}'])}" for size in (1, 25, 100))
     lines += ["", f"Supervisor list queries by page size: {pages}.", ""]
     lines += _memory_table(memory)
@@ -73,18 +82,20 @@ def _header(args, data) -> list[str]:
         f"Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {server_version} "
         f"(fsync {fsync}, shared_buffers {shared_buffers}, "
         f"history {'prewarmed' if args.prewarmed else 'cold'}); "
-        f"gunicorn {args.workers} sync workers; wrk 1 thread; {args.seconds} s per "
+        f"every serving stack with {args.workers} workers, all serving at once; every operation on "
+        f"{args.server}; wrk 1 thread; {args.seconds} s per stack, "
         f"operation and concurrency in {args.rounds} interleaved rounds; {len(data.applications)} "
         f"applications, {len(data.agents):,} agents. SQL queries per request with the token's application "
         "already known to the process (the first request naming it in 30 s costs one more).",
     ]
 
 
-def _level_table(level: int, measured: dict, queries: dict) -> list[str]:
-    bare, pg = measured["bare"], measured["pgbench"]
+def _level_table(level: int, measured: dict, stack: str, queries: dict) -> list[str]:
+    server = measured["servers"][stack]
+    bare, pg = server["bare"], measured["pgbench"]
     lines = [
         "",
-        f"{level} connection{'s' if level > 1 else ''} at a time:",
+        f"Every operation on {STACKS[stack].label}, {_connections(level)} at a time:",
         "",
         "| operation | requests/s | p50 ms | p95 ms | p99 ms | SQL queries | ÷ pgbench -S | ÷ bare Django |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -94,14 +105,15 @@ def _level_table(level: int, measured: dict, queries: dict) -> list[str]:
         f"| {bare['rps'] / pg['rps']:.3f} | 1.00 |",
     ]
     for name, label, _reads in OPERATIONS:
-        r = measured[name]
+        r = server[name]
         lines.append(
             f"| {label} | {r['rps']:,.0f} | {ms(r, 'p50')} | {ms(r, 'p95')} | {ms(r, 'p99')} "
             f"| {span(queries[name])} | {r['rps'] / pg['rps']:.3f} | {r['rps'] / bare['rps']:.2f} |"
         )
     errors = {
-        name: (r.get("non_2xx", 0), r.get("socket_errors", 0))
-        for name, r in measured.items()
+        f"{stack} {name}": (r.get("non_2xx", 0), r.get("socket_errors", 0))
+        for stack, ops in measured["servers"].items()
+        for name, r in ops.items()
         if r.get("non_2xx") or r.get("socket_errors")
     }
     if errors:
@@ -115,8 +127,8 @@ def _memory_table(memory: dict) -> list[str]:
         min(range(len(marks)), key=lambda n: abs(marks[n] - marks[-1] * tenth / 10)) for tenth in range(11)
     ]
     return [
-        f"One gunicorn worker serving {marks[-1]:,} requests of every operation in turn "
-        f"({memory['connections']} connections), its RSS after warm-up and then as it goes:",
+        f"One {memory['server']} worker serving {marks[-1]:,} requests of every operation in turn "
+        f"({_connections(memory['connections'])}), its RSS after warm-up and then as it goes:",
         "",
         "| requests served | " + " | ".join(f"{marks[n]:,}" for n in steps) + " |",
         "|---|" + "---:|" * len(steps),
@@ -134,3 +146,29 @@ def ms(result: dict, key: str) -> str:
 def span(pair) -> str:
     low, high = pair
     return str(low) if low == high else f"{low}–{high}"
+
+
+def stacks_table(level: int, measured: dict) -> list[str]:
+    """The bare view and GET by id on every stack, against pgbench -S of the same rounds."""
+    pg = measured["pgbench"]
+    lines = [
+        "",
+        f"The serving stacks, {_connections(level)} at a time (pgbench -S: {pg['rps']:,.0f} TPS):",
+        "",
+        "| serving stack | keeps alive | bare req/s | bare p95 ms | GET req/s | GET p50 ms | GET p95 ms "
+        "| GET ÷ bare | GET ÷ pgbench -S | server CPU ms: bare | GET |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, ops in measured["servers"].items():
+        bare, get = ops["bare"], ops["get"]
+        alive = measured.get("keep_alive", {}).get(name)
+        lines.append(
+            f"| {STACKS[name].label} | {'yes' if alive else 'no'} | {bare['rps']:,.0f} | {ms(bare, 'p95')} "
+            f"| {get['rps']:,.0f} | {ms(get, 'p50')} | {ms(get, 'p95')} | {get['rps'] / bare['rps']:.2f} "
+            f"| {get['rps'] / pg['rps']:.3f} | {bare['cpu_ms']:.2f} | {get['cpu_ms']:.2f} |"
+        )
+    return lines
+
+
+def _connections(level: int) -> str:
+    return f"{level} connection{'s' if level > 1 else ''}"

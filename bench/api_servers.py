@@ -1,5 +1,6 @@
-"""The API benchmark's servers: its tools, its PostgreSQL (and that cache), and gunicorn with its workers."""
+"""The API benchmark's servers: its tools, its PostgreSQL (and that cache), and the serving stacks."""
 
+import http.client
 import os
 import re
 import shutil
@@ -8,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bench.api_operations import OUT, PROJECT
@@ -80,30 +83,57 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    log = open(OUT / "gunicorn.log", "w")  # noqa: SIM115 (open while the server runs)
+def start_server(stack, port: int, workers: int) -> subprocess.Popen:
+    """One stack (bench/api_stacks.py) serving on loopback, its output in var/bench/<name>.log.
+
+    Ready once every worker has been forked and /healthz answers.
+    """
+    log = open(OUT / f"{stack.name}.log", "w")  # noqa: SIM115 (open while the server runs)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--access-logfile", "-"],
-        cwd=PROJECT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}, stdout=log, stderr=log,
+        stack.argv(port, workers), cwd=PROJECT, stdout=log, stderr=log,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+        except urllib.error.HTTPError:
+            pass  # an answer all the same (503 while the database is not ready)
         except OSError:
             time.sleep(0.2)
-    else:
-        sys.exit("gunicorn did not start: see var/bench/gunicorn.log")
-    while len(worker_pids(server.pid)) < workers:
+            continue
+        if len(worker_pids(server.pid)) >= workers:
+            return server
         time.sleep(0.2)
-    return server
+    stop_server(server)
+    sys.exit(f"{stack.name} did not start: see var/bench/{stack.name}.log")
 
 
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def keeps_alive(port: int) -> bool:
+    """Whether the server answered a second request on the connection of the first."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        for _ in range(2):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            if connection.sock is None:  # the server said Connection: close, or hung up
+                return False
+        return True
+    finally:
+        connection.close()
 
 
 def worker_pids(master: int) -> list[int]:
@@ -118,3 +148,19 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system, every thread) used so far by a server's master and its workers.
+
+    What a request costs the serving stack, whatever else the machine's cores were busy
+    with meanwhile: on a shared machine requests/s drop when others run, this does not.
+    """
+    total = 0
+    for pid in (master, *worker_pids(master)):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")

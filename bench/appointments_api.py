@@ -2,15 +2,18 @@
 
 Loads N appointments (default 1,000,000 over 50 applications and 2,000 agents,
 each with its agent and a customer as participants) with COPY, serves the
-service with gunicorn as docker-compose.yml does, and drives it with wrk on
+service as docker-compose.yml does, and drives it with wrk on
 loopback: GET by id, the list (a page of 25 in a date range, as a supervisor and
 as an agent), create, reschedule, overlap count and count. In the same run it
 measures two ceilings: pgbench's select-only TPS on the same database (one-row
 reads) and a bare Django view returning the same appointment as JSON without
-DRF (the framework floor). Prints, per operation, requests/s, p50/p95/p99, SQL
+DRF (the framework floor). The bare view and GET by id are measured under each
+serving stack of bench/api_stacks.py (gunicorn sync, gunicorn gthread and granian,
+with and without access log) in the same rounds; every operation under --server
+(docker-compose.yml's). Prints, per operation, requests/s, p50/p95/p99, SQL
 queries per request and the ratios to both ceilings; the EXPLAIN plans of the
-list, overlap and count queries; and the memory of one gunicorn worker serving
---memory-requests requests.
+list, overlap and count queries; and the memory of one worker serving
+--memory-requests requests. The figures go to --json as well.
 
     .venv/bin/python bench/appointments_api.py
 
@@ -31,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
-from bench import api_load, api_queries, api_report, api_servers  # noqa: E402
+from bench import api_load, api_queries, api_report, api_servers, api_stacks  # noqa: E402
 from bench.api_operations import OPERATIONS, OUT  # noqa: E402
 from bench.api_requests import request_files  # noqa: E402
 
@@ -44,14 +47,32 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=50)
     parser.add_argument("--agents", type=int, default=2_000)
     parser.add_argument("--days", type=int, default=730, help="the history spans this many days around now")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose.yml runs 3)")
+    parser.add_argument("--workers", type=int, default=3, help="workers of each stack (compose: 3)")
+    parser.add_argument(
+        "--server",
+        default=api_stacks.DEFAULT,
+        choices=list(api_stacks.STACKS),
+        help="the serving stack every operation runs on (default: docker-compose.yml's)",
+    )
+    parser.add_argument(
+        "--compare",
+        default=",".join(api_stacks.STACKS),
+        help="stacks measured on the bare view and GET by id in the same rounds, comma-separated",
+    )
+    parser.add_argument(
+        "--json",
+        default=str(OUT.parent.parent / "docs" / "bench" / "appointments_api.json"),
+        help="where the figures go as JSON (default: the file docs/benchmarks.md cites)",
+    )
     parser.add_argument(
         "--connections",
         default="1,2",
         help="concurrency levels (wrk connections), comma-separated: one table each",
     )
-    parser.add_argument("--seconds", type=int, default=30, help="each operation's time under load, in all")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds the seconds are split into")
+    parser.add_argument(
+        "--seconds", type=int, default=30, help="each operation's time under load on each stack, in all"
+    )
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds of the seconds")
     parser.add_argument("--memory-requests", type=int, default=100_000, help="0 skips the memory run")
     parser.add_argument(
         "--operations",
