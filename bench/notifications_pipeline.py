@@ -118,6 +118,9 @@ def _throughput(args, fakes, workers: int) -> dict:
             raw = raw_send(
                 messages, processes=workers, smtp_port=fakes.smtp_port, twilio_url=fakes.twilio_url
             )
+            received = fakes.counts()
+            if received["emails"] + received["sms"] != len(messages):
+                sys.exit(f"the raw loop sent {len(messages)} messages but the fakes received {received}")
             fakes.reset()
             rounds.append({"raw_per_s": raw, **_pipeline_round(args, fakes, first_due=_due_now())})
     finally:

@@ -40,7 +40,8 @@ def raw_messages(delivery_ids: list, *, now: datetime) -> RawMessages:
         message = delivery_message(delivery, batch)
         if isinstance(message, EmailMessage):
             email, _ = email_of(message)
-            emails.append((email.from_email, message.to, email.message().as_bytes()))
+            # CRLF line ends, as Django's SMTP backend writes them (smtplib sends bytes as given).
+            emails.append((email.from_email, message.to, email.message().as_bytes(linesep="\r\n")))
         elif isinstance(message, SmsMessage):
             texts.append((message.from_number, message.to, message.body))
     return RawMessages(emails=emails, texts=texts)
@@ -99,7 +100,15 @@ def _send_share(emails, texts, smtp_port: int, twilio_url: str, ready, go) -> No
         for from_number, to, body in texts:
             client.messages.create(to=to, from_=from_number, body=body)
 
-    threads = [threading.Thread(target=send_emails), threading.Thread(target=send_texts)]
+    failures: list[BaseException] = []
+
+    def run(send) -> None:
+        try:
+            send()
+        except BaseException as exc:  # a raw loop that fails must fail the benchmark, not shorten it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(send,)) for send in (send_emails, send_texts)]
     ready.wait()
     go.wait()
     for thread in threads:
@@ -107,3 +116,5 @@ def _send_share(emails, texts, smtp_port: int, twilio_url: str, ready, go) -> No
     for thread in threads:
         thread.join()
     smtp.quit()
+    if failures:
+        raise SystemExit(f"raw sender failed: {failures[0]!r}")
