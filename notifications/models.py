@@ -272,6 +272,9 @@ class Delivery(TenantOwnedModel):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Which claim holds the row: a send batch works only on the rows of its own claim, so a
+    # batch whose claim ran out and was taken again does not render them a second time.
+    claim_id = models.UUIDField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField()
     last_error = models.TextField(blank=True)

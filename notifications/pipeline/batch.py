@@ -20,6 +20,7 @@ from notifications.models import (
     ChannelSender,
     Delivery,
     DeliveryChannel,
+    DeliveryStatus,
     NotificationType,
     SmsOptOut,
 )
@@ -59,13 +60,19 @@ class SendBatch:
         return self._attachments[key]
 
 
-def batch_load(delivery_ids: Iterable[uuid.UUID | str], *, now: datetime) -> SendBatch:
-    """The rows among `delivery_ids` still open and due (oldest first), with what sending them reads."""
-    deliveries = list(
-        Delivery.objects.select_related("application", "template", "webhook_endpoint")
-        .filter(pk__in=list(delivery_ids), status__in=OPEN_STATUSES, due_at__lte=now)
-        .order_by("due_at", "pk")
+def batch_load(
+    delivery_ids: Iterable[uuid.UUID | str], *, now: datetime, claim_id: uuid.UUID | str | None = None
+) -> SendBatch:
+    """The rows among `delivery_ids` still open and due (oldest first), with what sending them reads.
+
+    With `claim_id`, only the rows that claim still holds.
+    """
+    rows = Delivery.objects.select_related("application", "template", "webhook_endpoint").filter(
+        pk__in=list(delivery_ids), status__in=OPEN_STATUSES, due_at__lte=now
     )
+    if claim_id is not None:
+        rows = rows.filter(status=DeliveryStatus.CLAIMED, claim_id=claim_id)
+    deliveries = list(rows.order_by("due_at", "pk"))
     batch = SendBatch(deliveries=deliveries)
     if deliveries:
         _load_appointments(batch)

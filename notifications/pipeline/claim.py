@@ -9,7 +9,7 @@ and a SENDING row whose lease ran out is one whose provider call had started.
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,7 +35,7 @@ def deliveries_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     expired = Delivery.objects.filter(lease_expires_at__lt=now)
     reopened = expired.filter(status=DeliveryStatus.CLAIMED).update(
-        status=DeliveryStatus.PENDING, lease_expires_at=None, updated_at=now
+        status=DeliveryStatus.PENDING, lease_expires_at=None, claim_id=None, updated_at=now
     )
     lost = expired.filter(status=DeliveryStatus.SENDING)
     hooks = lost.filter(channel=DeliveryChannel.WEBHOOK)
@@ -56,36 +56,55 @@ def deliveries_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     return {"reopened": reopened, "resent": resent, "failed": failed + exhausted}
 
 
+class ClaimedBatch(list[uuid.UUID]):
+    """The ids of a send batch, and the claim they were taken under (`Delivery.claim_id`)."""
+
+    # Django rebuilds a list it is given as a lookup value with type(value)(items): hence the default.
+    def __init__(self, ids: Iterable[uuid.UUID] = (), claim_id: uuid.UUID | None = None) -> None:
+        super().__init__(ids)
+        self.claim_id = claim_id
+
+
 def deliveries_claim(*, limit: int | None = None, now: datetime | None = None) -> list[uuid.UUID]:
     """Claim up to `limit` due PENDING rows for this caller: CLAIMED with a lease; their ids."""
-    return [pk for pk, _, _ in _claim_rows(limit=limit, now=now)]
+    return [pk for pk, _, _ in _claim_rows(limit=limit, now=now, claim_id=uuid.uuid4())]
 
 
-def deliveries_claim_batches(
-    *, limit: int | None = None, now: datetime | None = None
-) -> list[list[uuid.UUID]]:
+def deliveries_claim_batches(*, limit: int | None = None, now: datetime | None = None) -> list[ClaimedBatch]:
     """Claim like `deliveries_claim`; the ids in send batches of one application and channel each."""
+    claim_id = uuid.uuid4()
     groups: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = defaultdict(list)
-    for pk, application_id, channel in _claim_rows(limit=limit, now=now):
+    for pk, application_id, channel in _claim_rows(limit=limit, now=now, claim_id=claim_id):
         groups[(application_id, channel)].append(pk)
     size = settings.NOTIFICATIONS_SEND_BATCH_SIZE
-    return [ids[start : start + size] for ids in groups.values() for start in range(0, len(ids), size)]
+    return [
+        ClaimedBatch(ids[start : start + size], claim_id=claim_id)
+        for ids in groups.values()
+        for start in range(0, len(ids), size)
+    ]
 
 
 def deliveries_release(delivery_ids: Sequence[uuid.UUID | str]) -> int:
     """Give claimed rows back at once (their send task could not be queued): the next tick takes them."""
     return Delivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.CLAIMED).update(
-        status=DeliveryStatus.PENDING, lease_expires_at=None, updated_at=timezone.now()
+        status=DeliveryStatus.PENDING, lease_expires_at=None, claim_id=None, updated_at=timezone.now()
     )
 
 
-def _claim_rows(*, limit: int | None, now: datetime | None) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+def _claim_rows(
+    *, limit: int | None, now: datetime | None, claim_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
     limit = limit or settings.NOTIFICATIONS_DISPATCH_BATCH_SIZE
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
     due = Delivery.objects.filter(status=DeliveryStatus.PENDING, due_at__lte=now).order_by("due_at")
     columns = ("id", "application_id", "channel")
-    claim = {"status": DeliveryStatus.CLAIMED, "lease_expires_at": lease, "updated_at": now}
+    claim = {
+        "status": DeliveryStatus.CLAIMED,
+        "lease_expires_at": lease,
+        "claim_id": claim_id,
+        "updated_at": now,
+    }
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             # Rows another sweeper holds are skipped, not waited for: two ticks split the work.

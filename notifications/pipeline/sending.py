@@ -54,15 +54,21 @@ def delivery_send(*, delivery_id: uuid.UUID | str) -> str:
     return outcome
 
 
-def deliveries_send(*, delivery_ids: Iterable[uuid.UUID | str]) -> Counter[str]:
-    """Send the open, due rows among `delivery_ids`, oldest first; how many came to what."""
+def deliveries_send(
+    *, delivery_ids: Iterable[uuid.UUID | str], claim_id: uuid.UUID | str | None = None
+) -> Counter[str]:
+    """Send the open, due rows among `delivery_ids`, oldest first; how many came to what.
+
+    With `claim_id` (a tick's batch) only the rows still held by that claim: a batch that
+    waited in the queue past its claim finds its rows taken again, and leaves them.
+    """
     ids = list(delivery_ids)
     now = timezone.now()
-    batch = _db(lambda: _claimed_batch(ids, now), "reading a batch")
+    batch = _db(lambda: _claimed_batch(ids, now, claim_id), "reading a batch")
     outcomes: Counter[str] = Counter()
     if len(batch.deliveries) < len(ids):
         outcomes[SKIPPED] = len(ids) - len(batch.deliveries)  # sent, cancelled or taken by someone else
-    ledger = _Ledger(ids)
+    ledger = _Ledger(ids, claim_id)
     with ExitStack() as open_backends:
         backends: dict[str, BaseBackend] = {}
 
@@ -130,15 +136,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=max(1.0, random.uniform(0, ceiling)))
 
 
-def _claimed_batch(ids: list[uuid.UUID | str], now: datetime) -> SendBatch:
-    _renew_claims(ids, now)
-    return batch_load(ids, now=now)
+def _claimed_batch(ids: list[uuid.UUID | str], now: datetime, claim_id: uuid.UUID | str | None) -> SendBatch:
+    _renew_claims(ids, now, claim_id)
+    return batch_load(ids, now=now, claim_id=claim_id)
 
 
-def _renew_claims(ids: list[uuid.UUID | str], now: datetime) -> None:
+def _renew_claims(ids: list[uuid.UUID | str], now: datetime, claim_id: uuid.UUID | str | None) -> None:
     """Keep the rows this batch holds CLAIMED a claim lease longer, while it works through them."""
     lease = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
-    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.CLAIMED).update(lease_expires_at=lease)
+    rows = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.CLAIMED)
+    if claim_id is not None:
+        rows = rows.filter(claim_id=claim_id)
+    rows.update(lease_expires_at=lease)
 
 
 def _db(work: Callable[[], T], what: str) -> T:
@@ -154,7 +163,8 @@ class _Ledger:
     failed because PostgreSQL restarted at that moment.
     """
 
-    def __init__(self, ids: list[uuid.UUID | str]):
+    def __init__(self, ids: list[uuid.UUID | str], claim_id: uuid.UUID | str | None):
+        self._claim_id = claim_id
         self._held: Write | None = None
         self._cancelled: dict[str, list[uuid.UUID]] = defaultdict(list)
         self._waiting = list(ids)
@@ -243,7 +253,7 @@ class _Ledger:
         if time.monotonic() - self._renewed_at < settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS / 3:
             return
         self._renewed_at = time.monotonic()
-        _db(lambda: _renew_claims(self._waiting, timezone.now()), "renewing claims")
+        _db(lambda: _renew_claims(self._waiting, timezone.now(), self._claim_id), "renewing claims")
 
     def flush(self) -> None:
         held, self._held = self._held, None

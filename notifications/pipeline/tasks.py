@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.send_batch", ignore_result=True)
-def deliveries_send_task(delivery_ids: list[str]) -> dict[str, int]:
-    return dict(deliveries_send(delivery_ids=delivery_ids))
+def deliveries_send_task(delivery_ids: list[str], claim_id: str | None = None) -> dict[str, int]:
+    return dict(deliveries_send(delivery_ids=delivery_ids, claim_id=claim_id))
 
 
 @shared_task(name="notifications.send", ignore_result=True)
@@ -40,11 +40,13 @@ def deliveries_enqueue(delivery_ids: Iterable[uuid.UUID | str]) -> None:
     When the broker cannot take a batch, its rows and the rest are given back at once
     (CLAIMED to PENDING), so the next tick takes them instead of waiting out the lease.
     """
+    claim_id = getattr(delivery_ids, "claim_id", None)  # a ClaimedBatch from the tick
+    claim = str(claim_id) if claim_id else None
     ids = [str(delivery_id) for delivery_id in delivery_ids]
     size = settings.NOTIFICATIONS_SEND_BATCH_SIZE
     for start in range(0, len(ids), size):
         try:
-            deliveries_send_task.delay(ids[start : start + size])
+            deliveries_send_task.delay(ids[start : start + size], claim)
         except Exception:  # the broker is down: the dispatch tick will find the rows
             logger.warning(
                 "could not enqueue %s deliveries; the dispatch tick will", len(ids) - start, exc_info=True

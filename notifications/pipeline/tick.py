@@ -54,4 +54,4 @@ def deliveries_dispatch_now() -> Counter[str]:
         if not batches:
             return outcomes
         for ids in batches:
-            outcomes.update(deliveries_send(delivery_ids=ids))
+            outcomes.update(deliveries_send(delivery_ids=ids, claim_id=ids.claim_id))

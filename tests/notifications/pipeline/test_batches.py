@@ -233,6 +233,27 @@ def test_a_tick_that_dies_after_queuing_leaves_no_row_stranded_as_claimed(
 
     # The claim rolled back with the tick: nothing waits for a lease to run out.
     assert {d.status for d in Delivery.objects.filter(type="REMINDER")} == {DeliveryStatus.PENDING}
-    # The batch that did reach the broker is still sent, once.
-    assert deliveries_send(delivery_ids=queued[0])["sent"] == len(queued[0])
-    assert deliveries_send(delivery_ids=queued[0]) == {"skipped": len(queued[0])}
+    # The batch that did reach the broker finds its claim gone and leaves the rows to the next tick,
+    [stale] = queued
+    assert deliveries_send(delivery_ids=stale, claim_id=stale.claim_id) == {"skipped": len(stale)}
+    # which sends each once.
+    deliveries_tick(enqueue=lambda ids: deliveries_send(delivery_ids=ids, claim_id=ids.claim_id))
+    received = [mail.rcpt_tos[0] for mail in smtp_server.messages]
+    assert len(received) == len(set(received)) == 3
+
+
+def test_a_batch_that_waited_past_its_claim_leaves_the_rows_to_the_claim_that_took_them(
+    templates, schedule, smtp_server, time_machine
+):
+    book(schedule, 4)
+    due = START - REMINDER_PERIOD
+    time_machine.move_to(due, tick=False)
+    [late] = [ids for ids in deliveries_claim_batches() if len(ids) == 4 and reminders("EMAIL")[0].pk in ids]
+    time_machine.move_to(due + timedelta(minutes=1), tick=False)  # its claim ran out while it was queued
+    deliveries_reconcile()
+    [fresh] = [ids for ids in deliveries_claim_batches() if set(ids) == set(late)]
+
+    assert deliveries_send(delivery_ids=late, claim_id=late.claim_id) == {"skipped": 4}
+    assert smtp_server.messages == []  # nothing rendered or sent for the stale copy
+    assert deliveries_send(delivery_ids=fresh, claim_id=fresh.claim_id) == {"sent": 4}
+    assert len(smtp_server.messages) == 4
