@@ -52,6 +52,10 @@ class Appointment(TenantOwnedModel):
     version = models.PositiveIntegerField(default=1)
     # iCalendar SEQUENCE: grows with every change of the schedule.
     sequence = models.PositiveIntegerField(default=0)
+    # Set once when a customer waited too long with no agent (the customer.waiting event was raised).
+    waiting_escalated_at = models.DateTimeField(null=True, blank=True)
+    # Set once when the appointment ended, or passed its end, with no customer ever JOINED.
+    no_show_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start"]

@@ -15,6 +15,7 @@ urlpatterns = [
     *collection_without_slash,
     path("api/appointments/", include("appointments.urls")),
     path("api/notifications/", include("notifications.urls")),
+    path("api/applications/", include("tenants.urls")),
     path("api/cal/", include("calendars.urls")),
 ]
 

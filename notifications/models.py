@@ -20,6 +20,20 @@ class NotificationType(models.TextChoices):
     ROOM = "ROOM"
 
 
+class WebhookEvent(models.TextChoices):
+    """What a webhook endpoint may subscribe to: the notification types plus events of their own."""
+
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    CANCEL = "CANCEL"
+    REMINDER = "REMINDER"
+    ROOM = "ROOM"
+    PARTICIPANT_CONFIRMED = "participant.confirmed"
+    PARTICIPANT_DECLINED = "participant.declined"
+    CUSTOMER_WAITING = "customer.waiting"
+    APPOINTMENT_NO_SHOW = "appointment.no_show"
+
+
 # Types sent some time before the start; their templates say how long before.
 TIMED_TYPES = (NotificationType.REMINDER, NotificationType.ROOM)
 
@@ -254,7 +268,8 @@ class Delivery(TenantOwnedModel):
     # Also sent to webhook receivers (X-Delivery-Id), which deduplicate on it.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appointment_id = models.UUIDField(db_index=True)
-    type = models.CharField(max_length=16, choices=NotificationType.choices)
+    # A notification type, or for webhooks one of the events of WebhookEvent.
+    type = models.CharField(max_length=32, choices=WebhookEvent.choices)
     channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
     template = models.ForeignKey(
         NotificationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -270,6 +285,13 @@ class Delivery(TenantOwnedModel):
     participant_ids = models.JSONField(default=list, blank=True)
     locale = models.CharField(max_length=16, blank=True)
     due_at = models.DateTimeField()
+    # When the row was first due, if a rule (quiet hours) moved it; due_note says why.
+    original_due_at = models.DateTimeField(null=True, blank=True)
+    due_note = models.CharField(max_length=300, blank=True)
+    # The SMS row this email replaces, when the SMS could not reach the recipient.
+    fallback_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks"
+    )
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Which claim holds the row: a send batch works only on the rows of its own claim, so a

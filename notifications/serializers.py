@@ -18,7 +18,7 @@ from core.api.fields import (
     UTCDateTimeField,
     unquote,
 )
-from notifications.models import Channel, DeliveryChannel, DeliveryStatus, NotificationType
+from notifications.models import Channel, DeliveryChannel, DeliveryStatus, NotificationType, WebhookEvent
 from notifications.templating import rendering
 from participants.contacts import normalize_phone
 
@@ -270,9 +270,7 @@ class NotificationTemplateListSerializer(serializers.Serializer):
 class WebhookEndpointInputSerializer(serializers.Serializer):
     applicationId = UnquotedUUIDField(required=False, write_only=True)
     url = serializers.URLField(max_length=2000)
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=NotificationType.choices), min_length=1
-    )
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1)
     # Write-only; required when creating, kept as it is when an update leaves it out.
     secret = serializers.CharField(write_only=True, required=False, max_length=256, trim_whitespace=False)
     active = serializers.BooleanField(required=False, default=True)

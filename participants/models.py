@@ -20,6 +20,14 @@ class ParticipantState(models.TextChoices):
 SETTABLE_STATES = (ParticipantState.WAITING, ParticipantState.JOINED, ParticipantState.LEFT)
 
 
+class Confirmation(models.TextChoices):
+    """A participant's answer to "will you attend?" (issue 18: SMS replies and email links)."""
+
+    NONE = "NONE"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+
+
 class Participant(TenantOwnedModel):
     """An agent or customer taking part in an appointment.
 
@@ -40,6 +48,12 @@ class Participant(TenantOwnedModel):
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=32, blank=True, help_text="E.164")
     metadata = models.JSONField(default=dict, blank=True)
+    # When `state` last changed: how long a customer has been WAITING.
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    confirmation = models.CharField(max_length=16, choices=Confirmation.choices, default=Confirmation.NONE)
+    confirmation_at = models.DateTimeField(null=True, blank=True)
+    # How the answer came: SMS or EMAIL ("" while NONE).
+    confirmation_channel = models.CharField(max_length=8, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

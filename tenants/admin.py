@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from core.console import ServiceBackedAdmin
 from tenants.admin_scoping import TenantScopedAdmin
+from tenants.application_settings import SETTINGS_FIELDS, application_settings_update
 from tenants.models import Application, SupervisorMembership
 
 admin.site.site_header = "Appointment service"
@@ -35,7 +37,7 @@ class SupervisorMembershipInline(_SuperusersOnly, admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(TenantScopedAdmin, admin.ModelAdmin):
+class ApplicationAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     application_lookup = "pk"
     list_display = ["name", "organization_id", "kind", "auto_activate", "notifications_active", "created_at"]
     list_filter = ["kind", "auto_activate", "notifications_active"]
@@ -44,9 +46,40 @@ class ApplicationAdmin(TenantScopedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "organization_id", "kind", "default_locale", "default_region", "id"]}),
         ("Behaviour", {"fields": ["auto_activate", "notifications_active"]}),
+        (
+            "Reaching customers",
+            {
+                "fields": [
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "confirmation_requests",
+                    "sms_fallback_to_email",
+                    "short_links",
+                ]
+            },
+        ),
+        ("Supervising", {"fields": ["waiting_escalation_minutes", "prevent_agent_overlap"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [SupervisorMembershipInline]
+    service_field_names = {
+        "quietHours": "quiet_hours_start",
+        "waitingEscalationMinutes": "waiting_escalation_minutes",
+        "preventAgentOverlap": "prevent_agent_overlap",
+    }
+
+    def save_model(self, request, obj, form, change):
+        """The settings go through the same service as PATCH /api/applications/settings."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        values = {name: form.cleaned_data[name] for name in SETTINGS_FIELDS if name in form.cleaned_data}
+        stored = Application.objects.filter(pk=obj.pk).values(*SETTINGS_FIELDS).get()
+        for name, value in stored.items():
+            setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
+        with self.refusals_as_form_errors():
+            application_settings_update(application=obj, values=values)
 
     # Which contact center an application belongs to is set up by the operator
     # with the integration; a supervisor changing it would break the tokens.

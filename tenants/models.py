@@ -41,9 +41,47 @@ class Application(TimeStampedModel):
             "Blank: such numbers are refused."
         ),
     )
+    # --- reaching customers and supervising (GET/PATCH /api/applications/settings) ---
+    quiet_hours_start = models.TimeField(
+        null=True, blank=True, help_text="Reminders due after this local time wait (both ends or neither)."
+    )
+    quiet_hours_end = models.TimeField(
+        null=True, blank=True, help_text="Local time at which held reminders go out."
+    )
+    confirmation_requests = models.BooleanField(
+        default=False, help_text="Reminders ask customers to confirm or decline (SMS reply, email links)."
+    )
+    sms_fallback_to_email = models.BooleanField(
+        default=False, help_text="An SMS that cannot be delivered goes once by email instead."
+    )
+    short_links = models.BooleanField(
+        default=False, help_text="Links in messages go through the service and show the current state."
+    )
+    waiting_escalation_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=3,
+        help_text="Raise customer.waiting after a customer waits this long with no agent. Blank: off.",
+    )
+    prevent_agent_overlap = models.BooleanField(
+        default=False, help_text="Refuse appointments that make an agent organize two at once."
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                    | (
+                        models.Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False)
+                        & ~models.Q(quiet_hours_start=models.F("quiet_hours_end"))
+                    )
+                ),
+                name="application_quiet_hours_both_or_none",
+                violation_error_message="Quiet hours need a start and an end that differ, or neither.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organization_id})"

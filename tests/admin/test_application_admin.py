@@ -3,6 +3,7 @@
 import pytest
 
 from notifications.admin.senders import ApplicationConsoleAdmin
+from tenants.application_settings import APPLICATION_SETTINGS_CHANGED
 from tenants.models import Application, ApplicationKind
 from tests.admin.forms import submitted_data
 
@@ -182,3 +183,36 @@ def test_an_unknown_region_is_refused_on_the_field(supervisor_client, applicatio
     assert "default_region" in response.context["adminform"].form.errors
     application.refresh_from_db()
     assert application.default_region == ""
+
+
+def test_supervisor_sets_reach_settings_through_the_same_service_as_the_api(supervisor_client, application):
+    seen = []
+    APPLICATION_SETTINGS_CHANGED.subscribe(seen.append)
+    url = f"{APPLICATIONS}{application.pk}/change/"
+    try:
+        data = submitted_data(supervisor_client.get(url))
+        data.update(quiet_hours_start="21:30", quiet_hours_end="07:00", sms_fallback_to_email="on")
+        response = supervisor_client.post(url, data)
+    finally:
+        APPLICATION_SETTINGS_CHANGED.unsubscribe(seen.append)
+
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (str(application.quiet_hours_start), str(application.quiet_hours_end)) == ("21:30:00", "07:00:00")
+    assert application.sms_fallback_to_email is True
+    assert [set(event.previous) for event in seen] == [
+        {"quiet_hours_start", "quiet_hours_end", "sms_fallback_to_email"}
+    ]
+
+
+def test_half_a_quiet_window_is_a_form_error_and_saves_nothing(supervisor_client, application):
+    url = f"{APPLICATIONS}{application.pk}/change/"
+    data = submitted_data(supervisor_client.get(url))
+    data.update(quiet_hours_start="21:30", name="Renamed")
+
+    response = supervisor_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Quiet hours need a start and an end" in response.content.decode()
+    application.refresh_from_db()
+    assert (application.quiet_hours_start, application.name) == (None, "Acme Support")
