@@ -32,7 +32,12 @@ class QuietHours:
     end: time
 
     def label(self) -> str:
-        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+        return f"{_clock(self.start)}–{_clock(self.end)}"
+
+
+def _clock(at: time) -> str:
+    # The settings take HH:MM; seconds appear only where a window was stored with them.
+    return f"{at:%H:%M:%S}" if at.second else f"{at:%H:%M}"
 
 
 @dataclass(frozen=True)
