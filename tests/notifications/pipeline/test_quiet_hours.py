@@ -192,3 +192,26 @@ def test_the_participants_own_zone_else_the_appointments():
     for unusable in ({"timezone": "Mars/Olympus"}, {"timezone": "../etc/passwd"}, {"timezone": 3}, {}, None):
         assert recipient_zone([unusable], "Europe/Athens") == ATHENS
     assert recipient_zone([], "Not/AZone") == ZoneInfo("UTC")
+
+
+# --- the examples of docs/notifications.md ("Quiet hours") ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("booked", "start", "period", "goes", "note"),
+    [
+        ((5, 30, 12), (6, 2, 10), timedelta(hours=12), (6, 2, 8, 0), "held for quiet hours"),
+        ((5, 30, 12), (6, 2, 8), timedelta(hours=1), (6, 1, 20, 59), "sent before quiet hours"),
+        ((6, 1, 22), (6, 1, 23, 30), timedelta(hours=1), (6, 1, 22, 0), "due in quiet hours"),
+        ((5, 30, 12), (6, 2, 10), timedelta(days=1), None, None),
+    ],
+)
+def test_the_documented_examples(time_machine, booked, start, period, goes, note):
+    time_machine.move_to(local(ATHENS, 2030, *booked), tick=False)
+    begins = local(ATHENS, 2030, *start)
+    held = quiet_hold(due=begins - period, hours=NIGHT, zone=ATHENS, start=begins, now=timezone.now())
+    if goes is None:
+        assert held is None
+    else:
+        assert held.due_at == local(ATHENS, 2030, *goes) and held.note.startswith(note)
+        assert "21:00–08:00 Europe/Athens" in held.note
