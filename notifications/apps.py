@@ -8,11 +8,14 @@ class NotificationsConfig(AppConfig):
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
         from appointments.changes import APPOINTMENT_CHANGED
         from notifications.pipeline.planning import deliveries_plan_for_change
+        from notifications.pipeline.quiet_replanning import deliveries_quiet_replan_for_settings
         from notifications.senders.services import one_time_code_send
         from participants.otp import ONE_TIME_CODE_ISSUED
+        from tenants.application_settings import APPLICATION_SETTINGS_CHANGED
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
+        APPLICATION_SETTINGS_CHANGED.subscribe(deliveries_quiet_replan_for_settings)
         self._operations_register()
 
     @staticmethod

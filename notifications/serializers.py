@@ -326,6 +326,18 @@ class DeliverySerializer(serializers.Serializer):
     )
     locale = serializers.CharField(read_only=True)
     dueAt = UTCDateTimeField(source="due_at", read_only=True)
+    originalDueAt = UTCDateTimeField(
+        source="original_due_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When a rule moved the delivery (quiet hours): the time it was first due; else null.",
+    )
+    dueNote = serializers.CharField(
+        source="due_note",
+        read_only=True,
+        help_text="Why dueAt differs from originalDueAt, "
+        'e.g. "held for quiet hours 21:00–08:00 Europe/Athens"; else empty.',
+    )
     status = serializers.ChoiceField(source="public_status", choices=PUBLIC_DELIVERY_STATUSES, read_only=True)
     attempts = serializers.IntegerField(read_only=True)
     maxAttempts = serializers.IntegerField(source="max_attempts", read_only=True)

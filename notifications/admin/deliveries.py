@@ -10,8 +10,10 @@ notifications.pipeline.feedback.sms_opt_in.
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
 from core.console import confirm_action
 from core.errors import Conflict
@@ -61,6 +63,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "status",
         "attempts",
         "due_at",
+        "held",
         "sent_at",
         "last_error_short",
         "provider_status",
@@ -89,6 +92,8 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "webhook_endpoint",
         "status",
         "due_at",
+        "original_due_at",
+        "due_note",
         "attempts",
         "max_attempts",
         "sent_at",
@@ -126,6 +131,14 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
     def participants_served(self, delivery: Delivery) -> str:
         """Everyone this one message reaches: customers who share an address get it once."""
         return ", ".join(delivery.participant_ids) or "-"
+
+    @admin.display(description="moved from", ordering="original_due_at")
+    def held(self, delivery: Delivery) -> str:
+        """The first due time of a row a rule moved (quiet hours), and why."""
+        if delivery.original_due_at is None:
+            return ""
+        when = date_format(localtime(delivery.original_due_at), "DATETIME_FORMAT")
+        return format_html("{} ({})", when, delivery.due_note)
 
     @admin.display(description="last error", ordering="last_error")
     def last_error_short(self, delivery: Delivery) -> str:

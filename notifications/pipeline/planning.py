@@ -33,6 +33,7 @@ from notifications.models import (
 )
 from notifications.pipeline import snapshots
 from notifications.pipeline.outbox import deliveries_cancel, deliveries_save
+from notifications.pipeline.quiet_hours import QuietHours, quiet_hold, recipient_zone
 from notifications.pipeline.states import (
     DELETED_REASON,
     ENDED_REASON,
@@ -44,6 +45,7 @@ from notifications.pipeline.states import (
 )
 from notifications.selectors import templates_for_appointment
 from participants.models import Participant, ParticipantType
+from tenants.application_settings import quiet_hours
 
 # The appointment change -> the notification it sends.
 _TYPE_OF_CHANGE = {
@@ -218,6 +220,8 @@ class _Planner:
             WebhookEndpoint.objects.filter(application_id=appointment.application_id, active=True)
         )
         self._recipients: dict[str, list[_Recipient]] = {}
+        window = quiet_hours(appointment.application)
+        self.quiet = QuietHours(*window) if window is not None else None
 
     def recipients(self, channel: str, only_participant: str | None = None) -> list[_Recipient]:
         """Each address on `channel` once, with the customers at it (all, or only `only_participant`'s)."""
@@ -303,7 +307,8 @@ class _Planner:
                 for recipient in self.recipients(channel, only_participant):
                     if only_participant not in (None, recipient.first.participant_id):
                         continue  # a later customer at an address already served joins its rows
-                    rows.append(self._late_checked(self.person_row(type, channel, template, recipient, due)))
+                    row = self._late_checked(self.person_row(type, channel, template, recipient, due))
+                    rows.append(self._quiet_checked(row, recipient))
             if webhooks:
                 rows += self._timed_webhooks(type)
         return rows
@@ -325,6 +330,19 @@ class _Planner:
             for period in periods
             for endpoint in endpoints
         ]
+
+    def _quiet_checked(self, row: Delivery, recipient: _Recipient) -> Delivery:
+        """A person's timed row due inside quiet hours in their zone moves (webhooks never wait)."""
+        if self.quiet is None or row.status != DeliveryStatus.PENDING:
+            return row
+        zone = recipient_zone([p.metadata for p in recipient.participants], self.appointment.timezone)
+        hold = quiet_hold(
+            due=row.due_at, hours=self.quiet, zone=zone, start=self.appointment.start, now=self.now
+        )
+        if hold is not None:
+            # original_due_at is the time the row would have had without quiet hours.
+            row.original_due_at, row.due_at, row.due_note = row.due_at, hold.due_at, hold.note
+        return row
 
     def _late_checked(self, row: Delivery) -> Delivery:
         """A row whose time has passed goes out now, unless the appointment has already started."""

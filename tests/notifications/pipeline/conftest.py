@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from appointments.services import appointment_schedule
+from bench.fakes import TwilioFake
 from notifications.models import Channel, NotificationType
 from notifications.services import template_create, webhook_endpoint_create
 from participants.services import CustomerDetails
+from tests.notifications.pipeline.processes import Processes, SlowSmtpSink, database_url_shared_with_children
 
 # Every pipeline test runs at a known "now"; the appointment starts a day later.
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -98,3 +100,43 @@ def eager_tasks():
     app.conf.update(task_always_eager=True, CELERY_TASK_ALWAYS_EAGER=True)
     yield
     app.conf.update(task_always_eager=False, CELERY_TASK_ALWAYS_EAGER=False)
+
+
+# --- real worker and sweeper processes (tests marked slow) ------------------------------
+
+
+@pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    url, restore = database_url_shared_with_children(tmp_path)
+    yield url
+    restore()
+
+
+@pytest.fixture
+def smtp():
+    sink = SlowSmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def twilio():
+    fake = TwilioFake().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def processes(tmp_path, shared_database, smtp, twilio):
+    made = []
+
+    def _make(**settings) -> Processes:
+        group = Processes(
+            tmp_path, database_url=shared_database, smtp=smtp, twilio_url=twilio.base_url, **settings
+        )
+        made.append(group)
+        return group
+
+    yield _make
+    for group in made:
+        group.stop_all()
