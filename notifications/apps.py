@@ -7,12 +7,16 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
         from appointments.changes import APPOINTMENT_CHANGED
+        from notifications.pipeline.fallback import sms_fallback_for_undelivered
+        from notifications.pipeline.feedback import SMS_UNDELIVERED
         from notifications.pipeline.planning import deliveries_plan_for_change
         from notifications.senders.services import one_time_code_send
         from participants.otp import ONE_TIME_CODE_ISSUED
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
+        # Within this app: the send ledger and the status callback announce, the email fallback acts.
+        SMS_UNDELIVERED.subscribe(sms_fallback_for_undelivered)
         self._operations_register()
 
     @staticmethod

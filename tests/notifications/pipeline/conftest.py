@@ -1,13 +1,16 @@
-"""Fixtures for the delivery pipeline: an application that notifies, templates, a booked appointment."""
+"""Fixtures for the delivery pipeline: an application that notifies, templates, a booked appointment,
+and real worker processes with the loopback SMTP server and Twilio fake they send to."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from appointments.services import appointment_schedule
+from bench.fakes import TwilioFake
 from notifications.models import Channel, NotificationType
 from notifications.services import template_create, webhook_endpoint_create
 from participants.services import CustomerDetails
+from tests.notifications.pipeline.processes import Processes, SlowSmtpSink, database_url_shared_with_children
 
 # Every pipeline test runs at a known "now"; the appointment starts a day later.
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -98,3 +101,44 @@ def eager_tasks():
     app.conf.update(task_always_eager=True, CELERY_TASK_ALWAYS_EAGER=True)
     yield
     app.conf.update(task_always_eager=False, CELERY_TASK_ALWAYS_EAGER=False)
+
+
+# --- real worker and sweeper processes (tests marked slow, django_db(transaction=True)) ---
+
+
+@pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    url, restore = database_url_shared_with_children(tmp_path)
+    yield url
+    restore()
+
+
+@pytest.fixture
+def smtp():
+    sink = SlowSmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def twilio():
+    fake = TwilioFake().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def processes(tmp_path, shared_database, smtp, twilio):
+    """processes(**settings) -> a Processes group on the test's database and the loopback fakes."""
+    made = []
+
+    def _make(**settings) -> Processes:
+        group = Processes(
+            tmp_path, database_url=shared_database, smtp=smtp, twilio_url=twilio.base_url, **settings
+        )
+        made.append(group)
+        return group
+
+    yield _make
+    for group in made:
+        group.stop_all()

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment
-from bench.fakes import TwilioFake
 from notifications.backends.webhook import DELIVERY_HEADER
 from notifications.models import (
     ChannelSender,
@@ -23,53 +22,11 @@ from notifications.models import (
 from notifications.pipeline.states import WORKER_LOST
 from participants.models import Participant, ParticipantType
 from tests.factories import ApplicationFactory
-from tests.notifications.pipeline.processes import (
-    Processes,
-    SlowSmtpSink,
-    database_url_shared_with_children,
-    wait_until,
-)
+from tests.notifications.pipeline.processes import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS_PER_APPOINTMENT = 10
-
-
-@pytest.fixture
-def shared_database(transactional_db, tmp_path):
-    url, restore = database_url_shared_with_children(tmp_path)
-    yield url
-    restore()
-
-
-@pytest.fixture
-def smtp():
-    sink = SlowSmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def twilio():
-    fake = TwilioFake().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def processes(tmp_path, shared_database, smtp, twilio):
-    made = []
-
-    def _make(**settings) -> Processes:
-        group = Processes(
-            tmp_path, database_url=shared_database, smtp=smtp, twilio_url=twilio.base_url, **settings
-        )
-        made.append(group)
-        return group
-
-    yield _make
-    for group in made:
-        group.stop_all()
 
 
 def seed(*, emails: int, sms: int) -> list[Delivery]:
