@@ -1,15 +1,18 @@
 """SMS -> email fallback: an SMS that cannot reach its recipient goes once by email, linked to it."""
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections, transaction
+from rest_framework.test import APIClient
 
 from appointments.models import Appointment
 from appointments.services import appointment_delete
 from notifications.backends.webhook import DELIVERY_HEADER
 from notifications.models import ChannelSender, Delivery, DeliveryStatus, NotificationTemplate, SmsOptOut
-from notifications.pipeline import fallback
+from notifications.pipeline import fallback, outbox
 from notifications.pipeline.sending import delivery_send
 from notifications.pipeline.states import OPTED_OUT_REASON
 from participants.models import Participant
@@ -331,3 +334,79 @@ def test_an_update_overtaken_by_a_later_one_does_not_fall_back(booked, info_logs
 
     assert fallbacks_of(first) == []
     assert "superseded" in no_fallback_reason(info_logs, first)
+
+
+# --- concurrency (PostgreSQL) -------------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite runs one writer at a time, so two callbacks cannot race",
+)
+
+
+def in_threads(work, count: int = 2) -> list:
+    """Run work() in `count` threads at once, each on its own connection; their results."""
+    barrier = threading.Barrier(count)
+    results: list = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == count, "a thread failed"
+    return results
+
+
+@pytest.fixture
+def no_hand_off(monkeypatch):
+    # Committed rows would be handed to a broker nobody reads here: the rows themselves are the point.
+    monkeypatch.setattr(outbox, "deliveries_enqueue", lambda ids: None)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_two_simultaneous_callbacks_queue_one_email(booked, settings, twilio_fake, no_hand_off, round_):
+    sms = sent(sms_row(booked))
+    clients = iter([APIClient(), APIClient()])
+
+    def callback():
+        params = {"MessageSid": "SM123", "MessageStatus": "undelivered", "ErrorCode": "30003"}
+        return form_post(next(clients), settings, params).status_code
+
+    assert in_threads(callback) == [204, 204]
+    assert len(fallbacks_of(sms)) == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_constraint_keeps_one_email_when_both_writers_passed_the_check(booked, monkeypatch, no_hand_off):
+    sms = sent(sms_row(booked))
+    both_checked = threading.Barrier(2)
+    plan = fallback._fallback_row
+
+    def plan_after_the_other_checked_too(delivery, *, now):
+        # Both have found no fallback yet: only the unique constraint stands between them now.
+        both_checked.wait(timeout=10)
+        return plan(delivery, now=now)
+
+    monkeypatch.setattr(fallback, "_fallback_row", plan_after_the_other_checked_too)
+
+    def queue():
+        with transaction.atomic():
+            mine = Delivery.objects.select_related("application").get(pk=sms.pk)
+            return fallback.sms_fallback_queue(sms=mine)
+
+    results = in_threads(queue)
+
+    [email] = fallbacks_of(sms)
+    assert sorted(result is None for result in results) == [False, True]
+    assert next(result for result in results if result is not None).pk == email.pk
