@@ -117,7 +117,7 @@ def _fallback_row(sms: Delivery, *, now: datetime) -> Delivery | str:
     template = _email_template(sms, appointment)
     if template is None:
         return NO_TEMPLATE
-    address = served[0].email
+    address = served[0].email.strip()
     if _already_emailed(sms, address, template):
         return ALREADY_EMAILED
     return Delivery(
@@ -191,8 +191,9 @@ def _already_emailed(sms: Delivery, address: str, template: NotificationTemplate
         channel=DeliveryChannel.EMAIL,
         recipient__iexact=address,
         status__in=_REACHING,
-        appointment_version__gte=sms.appointment_version if sms.type == NotificationType.UPDATE else 0,
     )
+    if sms.type == NotificationType.UPDATE:
+        rows = rows.filter(appointment_version__gte=sms.appointment_version)  # news at least as fresh
     if sms.type in TIMED_TYPES:
-        rows = rows.filter(template__period=template.period)
+        rows = rows.filter(template__period=template.period)  # the same reminder, not another one
     return rows.exists()
