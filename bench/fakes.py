@@ -180,6 +180,7 @@ class TwilioFake(_LoopbackHTTPServer):
     def __init__(self):
         super().__init__()
         self._replies: deque = deque()
+        self._refused: dict[str, tuple[int, dict]] = {}
 
     @property
     def base_url(self) -> str:
@@ -187,10 +188,20 @@ class TwilioFake(_LoopbackHTTPServer):
 
     def reply_with(self, status: int, *, code: int | None = None, message: str = "error") -> None:
         """Answer the next request with an error as Twilio writes it."""
+        self._replies.append((status, self._error(status, code, message)))
+
+    def refuse_number(
+        self, number: str, status: int, *, code: int | None = None, message: str = "error"
+    ) -> None:
+        """Answer every message to `number` with an error as Twilio writes it (others are taken)."""
+        self._refused[number] = (status, self._error(status, code, message))
+
+    @staticmethod
+    def _error(status: int, code: int | None, message: str) -> dict:
         body = {"status": status, "message": message, "more_info": "https://www.twilio.com/docs/errors"}
         if code is not None:
             body["code"] = code
-        self._replies.append((status, body))
+        return body
 
     def respond(self, request):
         request.form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
@@ -198,7 +209,9 @@ class TwilioFake(_LoopbackHTTPServer):
         if scheme == "Basic":
             user, _, password = base64.b64decode(credentials).decode().partition(":")
             request.auth = (user, password)
-        if self._replies:
+        if request.form.get("To") in self._refused:
+            status, body = self._refused[request.form["To"]]
+        elif self._replies:
             status, body = self._replies.popleft()
         else:
             status, body = 201, self._message(request)

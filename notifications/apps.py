@@ -7,6 +7,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
         from appointments.changes import APPOINTMENT_CHANGED
+        from notifications.pipeline.fallback import sms_fallback_for_undelivered
+        from notifications.pipeline.feedback import SMS_UNDELIVERED
         from notifications.pipeline.planning import deliveries_plan_for_change
         from notifications.pipeline.quiet_replanning import deliveries_quiet_replan_for_settings
         from notifications.senders.services import one_time_code_send
@@ -16,6 +18,8 @@ class NotificationsConfig(AppConfig):
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
         APPLICATION_SETTINGS_CHANGED.subscribe(deliveries_quiet_replan_for_settings)
+        # Within this app: the send ledger and the status callback announce, the email fallback acts.
+        SMS_UNDELIVERED.subscribe(sms_fallback_for_undelivered)
         self._operations_register()
 
     @staticmethod

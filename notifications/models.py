@@ -313,6 +313,14 @@ class Delivery(TenantOwnedModel):
     class Meta:
         ordering = ["-due_at", "id"]
         verbose_name_plural = "deliveries"
+        constraints = [
+            # An undelivered SMS falls back to one email, however many callbacks report it.
+            models.UniqueConstraint(
+                fields=["fallback_of"],
+                condition=models.Q(fallback_of__isnull=False),
+                name="delivery_one_fallback",
+            ),
+        ]
         indexes = [
             # The claim query reads only due PENDING rows: keep that index small.
             models.Index(

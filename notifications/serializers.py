@@ -351,6 +351,13 @@ class DeliverySerializer(serializers.Serializer):
         help_text="Twilio's later word on an SMS: delivered, undelivered, failed.",
     )
     createdAt = UTCDateTimeField(source="created_at", read_only=True)
+    fallbackOf = serializers.UUIDField(
+        source="fallback_of_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The SMS delivery this email replaces because the SMS did not reach the recipient "
+        "(the application's smsFallbackToEmail); null otherwise.",
+    )
 
 
 class DeliveryPageSerializer(serializers.Serializer):

@@ -7,8 +7,10 @@ FAILED one, so the log keeps what happened. Opt-outs are removed only through
 notifications.pipeline.feedback.sms_opt_in.
 """
 
+import uuid
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -67,6 +69,7 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "sent_at",
         "last_error_short",
         "provider_status",
+        "fallback",
         "application",
     ]
     list_display_links = ["type"]
@@ -101,6 +104,8 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "cancel_reason",
         "provider_message_id",
         "provider_status",
+        "fallback_of_link",
+        "fallen_back_to_link",
         "snapshot",
         "created_at",
         "updated_at",
@@ -115,6 +120,34 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        # The email an SMS fell back to, read in the list's own query (one at most: delivery_one_fallback).
+        fallback = Delivery.objects.filter(fallback_of=OuterRef("pk")).values("pk")[:1]
+        return super().get_queryset(request).annotate(fallen_back_to_id=Subquery(fallback))
+
+    @admin.display(description="fallback")
+    def fallback(self, delivery: Delivery) -> str:
+        """An email standing in for an SMS, or an SMS that fell back to email: the other row, linked."""
+        if delivery.fallback_of_id:
+            return _delivery_link(delivery.fallback_of_id, "instead of SMS")
+        fallen_back_to = getattr(delivery, "fallen_back_to_id", None)
+        return _delivery_link(fallen_back_to, "sent by email") if fallen_back_to else ""
+
+    @admin.display(description="fallback of")
+    def fallback_of_link(self, delivery: Delivery) -> str:
+        """The SMS this email replaces, because the SMS did not reach the recipient."""
+        return (
+            _delivery_link(delivery.fallback_of_id, str(delivery.fallback_of_id))
+            if delivery.fallback_of_id
+            else "-"
+        )
+
+    @admin.display(description="fallen back to")
+    def fallen_back_to_link(self, delivery: Delivery) -> str:
+        """The email that went instead of this SMS."""
+        fallen_back_to = getattr(delivery, "fallen_back_to_id", None)
+        return _delivery_link(fallen_back_to, str(fallen_back_to)) if fallen_back_to else "-"
 
     @admin.display(description="appointment", ordering="appointment_id")
     def appointment(self, delivery: Delivery) -> str:
@@ -189,6 +222,11 @@ class DeliveryAdmin(TenantScopedAdmin, admin.ModelAdmin):
             # Only a CANCEL carries what it sends; anything else needs the appointment.
             raise Conflict("the appointment no longer exists: only its CANCEL could be sent")
         return summary
+
+
+def _delivery_link(delivery_id: uuid.UUID, label: str) -> str:
+    url = reverse("admin:notifications_delivery_change", args=[delivery_id])
+    return format_html('<a href="{}">{}</a>', url, label)
 
 
 @admin.register(SmsOptOut)

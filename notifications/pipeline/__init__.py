@@ -11,5 +11,6 @@ The path of one reminder:
 5. record    the outcome is written on the row: SENT, a retry with backoff, FAILED or CANCELLED.
 
 states.py holds the shared vocabulary; claim.py also reconciles rows whose worker died;
-resend.py queues fresh copies of past deliveries; feedback.py records what providers report later.
+resend.py queues fresh copies of past deliveries; feedback.py records what providers report later;
+fallback.py queues the email that replaces an SMS that did not reach its recipient.
 """

@@ -37,10 +37,10 @@ from notifications.backends.sms import UNSUBSCRIBED
 from notifications.metrics import delivery_outcome_observe, provider_call_observe
 from notifications.models import OPEN_STATUSES, Delivery, DeliveryChannel, DeliveryStatus
 from notifications.pipeline.batch import SendBatch, batch_load
-from notifications.pipeline.feedback import sms_opt_out_record
+from notifications.pipeline.feedback import sms_opt_out_record, sms_undelivered_record
 from notifications.pipeline.messages import DeliveryCancelled, delivery_message
 from notifications.pipeline.rate_limits import rate_limiter
-from notifications.pipeline.states import CANCELLED, FAILED, RETRIED, SENT, SKIPPED
+from notifications.pipeline.states import CANCELLED, FAILED, OPTED_OUT_REASON, RETRIED, SENT, SKIPPED
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,8 @@ class _Ledger:
         self._claim_id = claim_id
         self._held: Write | None = None
         self._cancelled: dict[str, list[uuid.UUID]] = defaultdict(list)
+        # SMS to numbers that opted out: cancelled one by one, each announced as undelivered.
+        self._opted_out: list[Delivery] = []
         self._waiting = list(ids)
         self._renewed_at = time.monotonic()
 
@@ -223,12 +225,14 @@ class _Ledger:
                 )
             rows = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
             if final:
-                rows.update(
+                failed = rows.update(
                     status=DeliveryStatus.FAILED,
                     last_error=error.message,
                     lease_expires_at=None,
                     updated_at=now,
                 )
+                if failed and delivery.channel == DeliveryChannel.SMS:
+                    sms_undelivered_record(delivery=delivery)  # in this transaction: the email fallback
             else:
                 rows.update(
                     status=DeliveryStatus.PENDING,
@@ -245,7 +249,10 @@ class _Ledger:
 
     def cancel(self, delivery: Delivery, reason: str) -> str:
         """Cancelled rows were never offered: they are written together, at the end of the batch."""
-        self._cancelled[reason[:300]].append(delivery.pk)
+        if reason == OPTED_OUT_REASON:
+            self._opted_out.append(delivery)
+        else:
+            self._cancelled[reason[:300]].append(delivery.pk)
         return CANCELLED
 
     def keep_claims(self) -> None:
@@ -258,6 +265,7 @@ class _Ledger:
     def flush(self) -> None:
         held, self._held = self._held, None
         cancelled, self._cancelled = self._cancelled, defaultdict(list)
+        opted_out, self._opted_out = self._opted_out, []
 
         def write() -> None:
             with transaction.atomic():
@@ -265,12 +273,19 @@ class _Ledger:
                     held()
                 now = timezone.now()
                 for reason, ids in cancelled.items():
-                    Delivery.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
-                        status=DeliveryStatus.CANCELLED,
-                        cancel_reason=reason,
-                        lease_expires_at=None,
-                        updated_at=now,
-                    )
+                    _cancel_open(ids, reason, now)
+                for delivery in opted_out:
+                    if _cancel_open([delivery.pk], OPTED_OUT_REASON, now):
+                        sms_undelivered_record(delivery=delivery)
 
-        if held is not None or cancelled:
+        if held is not None or cancelled or opted_out:
             _db(write, "recording the batch's outcomes")
+
+
+def _cancel_open(ids: list[uuid.UUID], reason: str, now: datetime) -> int:
+    return Delivery.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+        status=DeliveryStatus.CANCELLED,
+        cancel_reason=reason,
+        lease_expires_at=None,
+        updated_at=now,
+    )

@@ -299,3 +299,47 @@ def test_opt_out_change_list_queries_are_constant(client, make_supervisor, appli
             SmsOptOut.objects.create(application=application, phone=f"+3069000{next(numbers):05d}")
 
     assert_changelist_queries_constant(client, OPT_OUTS, add_rows)
+
+
+# --- SMS -> email fallback ---------------------------------------------------------------------
+
+
+def _with_fallback(appointment):
+    sms = make_delivery(
+        appointment,
+        channel=DeliveryChannel.SMS,
+        recipient="+306900000009",
+        status=DeliveryStatus.FAILED,
+        last_error="Twilio answered 400 (code 21211)",
+    )
+    email = make_delivery(appointment, recipient="alice@acme.example", fallback_of=sms)
+    return sms, email
+
+
+def test_the_log_links_an_sms_and_the_email_it_fell_back_to_both_ways(supervisor_client, world):
+    sms, email = _with_fallback(world.mine)
+    sms_url = f"{DELIVERIES}{sms.pk}/change/"
+    email_url = f"{DELIVERIES}{email.pk}/change/"
+
+    sms_page = supervisor_client.get(sms_url).content.decode()
+    email_page = supervisor_client.get(email_url).content.decode()
+    listed = supervisor_client.get(DELIVERIES).content.decode()
+
+    assert f'<a href="{email_url}">{email.pk}</a>' in sms_page  # fallen back to
+    assert f'<a href="{sms_url}">{sms.pk}</a>' in email_page  # fallback of
+    assert f'<a href="{email_url}">sent by email</a>' in listed
+    assert f'<a href="{sms_url}">instead of SMS</a>' in listed
+    assert "column-fallback" in listed
+
+
+def test_delivery_change_list_queries_are_constant_with_fallbacks(client, make_supervisor, application):
+    client.force_login(make_supervisor(application))
+    mine = AppointmentFactory(application=application)
+
+    def add_rows(count: int) -> None:
+        for _ in range(count // 2):
+            _with_fallback(mine)
+        if count % 2:
+            make_delivery(mine)
+
+    assert assert_changelist_queries_constant(client, DELIVERIES, add_rows) <= 12

@@ -1,4 +1,5 @@
-"""Fixtures for the delivery pipeline: an application that notifies, templates, a booked appointment."""
+"""Fixtures for the delivery pipeline: an application that notifies, templates, a booked appointment,
+and real worker processes with the loopback SMTP server and Twilio fake they send to."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -102,7 +103,7 @@ def eager_tasks():
     app.conf.update(task_always_eager=False, CELERY_TASK_ALWAYS_EAGER=False)
 
 
-# --- real worker and sweeper processes (tests marked slow) ------------------------------
+# --- real worker and sweeper processes (tests marked slow, django_db(transaction=True)) ---
 
 
 @pytest.fixture
@@ -128,6 +129,7 @@ def twilio():
 
 @pytest.fixture
 def processes(tmp_path, shared_database, smtp, twilio):
+    """processes(**settings) -> a Processes group on the test's database and the loopback fakes."""
     made = []
 
     def _make(**settings) -> Processes:

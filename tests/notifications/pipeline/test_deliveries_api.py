@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from notifications.models import Delivery, DeliveryStatus
+from notifications.pipeline.sending import delivery_send
 from tests.notifications.pipeline.conftest import CUSTOMER_EMAIL
 
 URL = "/api/notifications/deliveries/"
@@ -91,3 +92,23 @@ def test_constant_queries_whatever_the_page_size(
     with django_assert_max_num_queries(3):
         body = admin_client.get(URL, {"pageSize": 100}).json()
     assert len(body["content"]) == 36
+
+
+def test_an_email_fallback_names_the_sms_it_replaces(
+    booked, admin_client, notifying, twilio_fake, django_assert_max_num_queries
+):
+    notifying.sms_fallback_to_email = True
+    notifying.save(update_fields=["sms_fallback_to_email"])
+    sms = Delivery.objects.get(appointment_id=booked.pk, type="CREATE", channel="SMS")
+    Delivery.objects.filter(appointment_id=booked.pk, channel="EMAIL").update(status=DeliveryStatus.CANCELLED)
+    twilio_fake.reply_with(400, code=21211, message="Invalid 'To' Phone Number")
+    delivery_send(delivery_id=sms.pk)
+    email = Delivery.objects.get(fallback_of=sms)
+
+    with django_assert_max_num_queries(3):  # the link is a column of the row: no query per row
+        body = admin_client.get(URL, {"pageSize": 100}).json()
+
+    by_id = {row["id"]: row for row in body["content"]}
+    assert by_id[str(email.pk)]["fallbackOf"] == str(sms.pk)
+    assert by_id[str(email.pk)]["channel"] == "EMAIL" and by_id[str(email.pk)]["type"] == "CREATE"
+    assert by_id[str(sms.pk)]["fallbackOf"] is None and by_id[str(sms.pk)]["status"] == "FAILED"
