@@ -6,12 +6,16 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
+        from appointments.attendance import APPOINTMENT_NO_SHOW, CUSTOMER_WAITING
         from appointments.changes import APPOINTMENT_CHANGED
+        from notifications.pipeline.attendance import deliveries_plan_for_no_show, deliveries_plan_for_waiting
         from notifications.pipeline.planning import deliveries_plan_for_change
         from notifications.senders.services import one_time_code_send
         from participants.otp import ONE_TIME_CODE_ISSUED
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
+        CUSTOMER_WAITING.subscribe(deliveries_plan_for_waiting)
+        APPOINTMENT_NO_SHOW.subscribe(deliveries_plan_for_no_show)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
         self._operations_register()
 
