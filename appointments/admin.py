@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from appointments import services
+from appointments.admin_attendance import AttendanceFilter, attendance_of
 from appointments.models import Appointment, InteractionState
 from core.console import ServiceBackedAdmin, confirm_action
 from participants.models import Participant
@@ -201,10 +202,11 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         "status",
         "notifications_active",
         "participant_count",
+        "attendance",
         "application",
     ]
     list_display_links = ["title_or_id"]
-    list_filter = [StatusFilter, "application", OrganizerFilter, "notifications_active"]
+    list_filter = [StatusFilter, AttendanceFilter, "application", OrganizerFilter, "notifications_active"]
     list_select_related = ["application"]
     search_fields = [
         "title",
@@ -232,6 +234,8 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         "routing_type",
         "version",
         "sequence",
+        "waiting_escalated_at",
+        "no_show_at",
         "created_at",
         "updated_at",
     ]
@@ -256,6 +260,7 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Attendance", {"fields": ["waiting_escalated_at", "no_show_at"]}),
         ("History", {"fields": ["version", "sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     # The services name their errors as the API does.
@@ -300,6 +305,10 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     @admin.display(description="status")
     def status(self, appointment: Appointment) -> str:
         return status_of(appointment)
+
+    @admin.display(description="attendance")
+    def attendance(self, appointment: Appointment) -> str:
+        return attendance_of(appointment)
 
     @admin.display(description="participants", ordering="participant_total")
     def participant_count(self, appointment: "WithAnnotations[Appointment, ParticipantTotal]") -> int:

@@ -65,6 +65,10 @@ class Appointment(TenantOwnedModel):
             models.Index(fields=["end"], name="appt_end_idx"),
             # The longest appointment of an application bounds the overlap search.
             models.Index(fields=["application", "duration"], name="appt_app_duration_idx"),
+            # The no-show tick reads the appointments that ended lately and are not marked yet.
+            models.Index(
+                fields=["end"], condition=models.Q(no_show_at__isnull=True), name="appt_no_show_open_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

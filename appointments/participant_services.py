@@ -5,12 +5,13 @@ change hook, like every other write of an appointment.
 """
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from appointments.changes import AppointmentChange, appointment_changed
 from appointments.models import Appointment
 from appointments.selectors import appointment_lock
 from core.errors import Conflict, InvalidInput, NotFound
-from participants.models import SETTABLE_STATES, Participant
+from participants.models import SETTABLE_STATES, Participant, ParticipantState
 from participants.services import CustomerDetails, agent_create, customer_create
 
 
@@ -56,7 +57,14 @@ def participant_update_state(*, participant: Participant, state: str) -> Partici
     if participant.state == state:
         return participant
     participant.state = state
-    participant.save(update_fields=["state", "updated_at"])
+    # The waiting-room escalation measures a wait from state_changed_at; a no-show asks
+    # whether a customer ever joined, which a later LEFT must not erase (appointments/attendance.py).
+    participant.state_changed_at = timezone.now()
+    fields = ["state", "state_changed_at", "updated_at"]
+    if state == ParticipantState.JOINED and participant.first_joined_at is None:
+        participant.first_joined_at = participant.state_changed_at
+        fields.append("first_joined_at")
+    participant.save(update_fields=fields)
     appointment_changed(
         appointment=appointment, change=AppointmentChange.PARTICIPANT_STATE_CHANGED, participant=participant
     )

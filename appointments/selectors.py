@@ -20,6 +20,9 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+# customers_waiting: the dashboard's "waiting now" list (appointments/attendance_selectors.py).
+from appointments.attendance_selectors import WaitingAppointment as WaitingAppointment
+from appointments.attendance_selectors import customers_waiting as customers_waiting
 from appointments.models import Appointment, InteractionState
 from core.api.fields import EARLIEST
 from core.errors import NotFound

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.utils import timezone as django_timezone
 
+from appointments.attendance import appointment_no_show_mark_ended
 from appointments.changes import AppointmentChange, appointment_changed
 from appointments.models import Appointment, InteractionState, OrganizerType, RoutingType
 from appointments.selectors import appointment_lock
@@ -232,13 +233,17 @@ def appointment_activate(*, appointment: Appointment) -> Appointment:
 
 @transaction.atomic
 def appointment_end(*, appointment: Appointment) -> Appointment:
-    """Mark the interaction COMPLETE; ending an ended appointment changes nothing."""
+    """Mark the interaction COMPLETE; ending an ended appointment changes nothing.
+
+    An appointment none of whose customers ever joined is marked a no-show at once.
+    """
     appointment = appointment_lock(appointment=appointment)
     if appointment.interaction_state == InteractionState.COMPLETE:
         return appointment
     appointment.interaction_state = InteractionState.COMPLETE
     appointment.save(update_fields=["interaction_state", "updated_at"])
     appointment_changed(appointment=appointment, change=AppointmentChange.ENDED)
+    appointment_no_show_mark_ended(appointment=appointment, now=django_timezone.now())
     return appointment
 
 

@@ -6,7 +6,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
+        from appointments.attendance import APPOINTMENT_NO_SHOW, CUSTOMER_WAITING
         from appointments.changes import APPOINTMENT_CHANGED
+        from notifications.pipeline.attendance import deliveries_plan_for_no_show, deliveries_plan_for_waiting
         from notifications.pipeline.fallback import sms_fallback_for_undelivered
         from notifications.pipeline.feedback import SMS_UNDELIVERED
         from notifications.pipeline.planning import deliveries_plan_for_change
@@ -16,6 +18,8 @@ class NotificationsConfig(AppConfig):
         from tenants.application_settings import APPLICATION_SETTINGS_CHANGED
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
+        CUSTOMER_WAITING.subscribe(deliveries_plan_for_waiting)
+        APPOINTMENT_NO_SHOW.subscribe(deliveries_plan_for_no_show)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
         APPLICATION_SETTINGS_CHANGED.subscribe(deliveries_quiet_replan_for_settings)
         # Within this app: the send ledger and the status callback announce, the email fallback acts.

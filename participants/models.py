@@ -50,6 +50,8 @@ class Participant(TenantOwnedModel):
     metadata = models.JSONField(default=dict, blank=True)
     # When `state` last changed: how long a customer has been WAITING.
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the participant first became JOINED (kept when they leave): "a customer ever joined".
+    first_joined_at = models.DateTimeField(null=True, blank=True)
     confirmation = models.CharField(max_length=16, choices=Confirmation.choices, default=Confirmation.NONE)
     confirmation_at = models.DateTimeField(null=True, blank=True)
     # How the answer came: SMS or EMAIL ("" while NONE).
@@ -64,6 +66,13 @@ class Participant(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["application", "participant_id"], name="participant_app_pid_idx"),
+            # The customers waiting now (appointments.selectors.customers_waiting, the escalation tick):
+            # a handful of rows however many participants there are.
+            models.Index(
+                fields=["state_changed_at"],
+                condition=models.Q(type="CUSTOMER", state="WAITING"),
+                name="participant_customer_wait_idx",
+            ),
         ]
 
     def __str__(self) -> str:

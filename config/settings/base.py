@@ -351,6 +351,13 @@ OTP_MAX_PER_ADDRESS = env_int("OTP_MAX_PER_ADDRESS", 20)
 # Wrong guesses per client address and OTP_RATE_WINDOW (429 beyond): guessing is
 # throttled by address, so that wrong guesses never lock the customer out.
 OTP_MAX_GUESSES_PER_ADDRESS = env_int("OTP_MAX_GUESSES_PER_ADDRESS", 20)
+# Waiting-room escalation and no-shows (appointments/attendance.py): beat's attendance tick
+# runs this often and marks at most this many appointments of each kind a tick. It looks for
+# no-shows among the appointments that ended within the lookback: one that passed its end
+# while beat was down longer than that is never marked.
+APPOINTMENTS_ATTENDANCE_INTERVAL_SECONDS = env_int("APPOINTMENTS_ATTENDANCE_INTERVAL_SECONDS", 30)
+APPOINTMENTS_ATTENDANCE_BATCH_SIZE = env_int("APPOINTMENTS_ATTENDANCE_BATCH_SIZE", 500)
+APPOINTMENTS_NO_SHOW_LOOKBACK = timedelta(hours=env_int("APPOINTMENTS_NO_SHOW_LOOKBACK_HOURS", 24))
 # Name the appointment enums in the OpenAPI schema after what they are, not after
 # their field names ("type", "state"), which other components use for other sets.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -401,7 +408,10 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # without -Q serves all CELERY_TASK_QUEUES): a tick never waits behind a backlog of sends.
 NOTIFICATIONS_DISPATCH_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-dispatch"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(NOTIFICATIONS_DISPATCH_QUEUE))
-CELERY_TASK_ROUTES = {"notifications.dispatch_tick": {"queue": NOTIFICATIONS_DISPATCH_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "notifications.dispatch_tick": {"queue": NOTIFICATIONS_DISPATCH_QUEUE},
+    "appointments.attendance_tick": {"queue": NOTIFICATIONS_DISPATCH_QUEUE},
+}
 # Declared here once; DatabaseScheduler
 # copies it into django-celery-beat's tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
@@ -410,6 +420,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS),
         # A tick that waited longer than one interval in the queue is worthless: the next one comes.
         "options": {"expires": NOTIFICATIONS_DISPATCH_INTERVAL_SECONDS},
+    },
+    "appointments-attendance": {
+        "task": "appointments.attendance_tick",
+        "schedule": timedelta(seconds=APPOINTMENTS_ATTENDANCE_INTERVAL_SECONDS),
+        "options": {"expires": APPOINTMENTS_ATTENDANCE_INTERVAL_SECONDS},
     },
 }
 

@@ -20,7 +20,13 @@ from notifications.models import ChannelSender, Delivery, DeliveryChannel, Notif
 from notifications.pipeline import composition
 from notifications.pipeline.batch import SendBatch, batch_of
 from notifications.pipeline.snapshots import appointment_payload
-from notifications.pipeline.states import LATE_REASON, OPTED_OUT_REASON, SUPERSEDED_REASON, notifications_on
+from notifications.pipeline.states import (
+    LATE_REASON,
+    OPTED_OUT_REASON,
+    SNAPSHOT_EVENTS,
+    SUPERSEDED_REASON,
+    notifications_on,
+)
 from participants.models import Participant
 
 TWILIO_STATUS_PATH = "/api/notifications/twilio/status"
@@ -43,8 +49,8 @@ def delivery_message(delivery: Delivery, batch: SendBatch | None = None) -> Mess
     batch = batch or batch_of(delivery)
     if delivery.channel == DeliveryChannel.SMS and batch.is_opted_out(delivery):
         raise DeliveryCancelled(OPTED_OUT_REASON)
-    if delivery.type == NotificationType.CANCEL:
-        return _cancel_message(delivery, batch)
+    if delivery.type == NotificationType.CANCEL or delivery.type in SNAPSHOT_EVENTS:
+        return _snapshot_message(delivery, batch)
     appointment = _current_appointment(delivery, batch)
     if delivery.channel == DeliveryChannel.WEBHOOK:
         return composition.webhook_compose(
@@ -128,8 +134,9 @@ def _endpoint(delivery: Delivery) -> WebhookEndpoint:
     return endpoint
 
 
-def _cancel_message(delivery: Delivery, batch: SendBatch) -> Message:
-    """A CANCEL is sent from the snapshot taken when the appointment was deleted."""
+def _snapshot_message(delivery: Delivery, batch: SendBatch) -> Message:
+    """A CANCEL is sent from the snapshot taken when the appointment was deleted, attendance events
+    (SNAPSHOT_EVENTS) from the one taken when they were raised; a webhook's `fields` join its payload."""
     snapshot = delivery.snapshot or {}
     application = delivery.application
     if not application.notifications_active:
@@ -140,7 +147,11 @@ def _cancel_message(delivery: Delivery, batch: SendBatch) -> Message:
             url=endpoint.url,
             secret=endpoint.secret,
             event=delivery.type,
-            payload={"event": delivery.type, "appointment": snapshot.get("payload", {})},
+            payload={
+                "event": delivery.type,
+                "appointment": snapshot.get("payload", {}),
+                **snapshot.get("fields", {}),
+            },
             delivery_id=str(delivery.pk),
             headers=dict(snapshot.get("headers") or {}),
         )

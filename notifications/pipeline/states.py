@@ -5,6 +5,11 @@ it imports nothing of the pipeline itself.
 """
 
 from appointments.models import Appointment
+from notifications.models import WebhookEvent
+
+# Events whose rows carry their whole message in the snapshot, written when the event was
+# raised (pipeline/attendance.py): what was true then, sent even if the appointment changed.
+SNAPSHOT_EVENTS = (WebhookEvent.CUSTOMER_WAITING, WebhookEvent.APPOINTMENT_NO_SHOW)
 
 # Why a row was cancelled (Delivery.cancel_reason).
 LATE_REASON = "reminder time passed after the appointment started"

@@ -95,16 +95,26 @@ class Processes:
         }
         self.env.pop("CELERY_TASK_ALWAYS_EAGER", None)
 
-    def worker(self, name: str, *, concurrency: int = 4) -> subprocess.Popen:
+    def worker(self, name: str, *, concurrency: int = 4, ticks: bool = False) -> subprocess.Popen:
+        """A worker of the send queue; with `ticks`, of beat's tick queue too (as compose runs it)."""
+        queues = self.env["CELERY_TASK_DEFAULT_QUEUE"]
+        if ticks:
+            queues += f",{queues}-dispatch"
         return self._start(
             name,
             [
                 sys.executable, "-m", "celery", "-A", "config", "worker",
                 "--pool", "threads", "--concurrency", str(concurrency),
-                "--hostname", f"{name}@%h", "--queues", self.env["CELERY_TASK_DEFAULT_QUEUE"],
+                "--hostname", f"{name}@%h", "--queues", queues,
                 "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
             ],
         )  # fmt: skip
+
+    def beat(self, name: str = "beat") -> subprocess.Popen:
+        """Celery beat on django-celery-beat's DatabaseScheduler, ticking at the intervals of the env."""
+        return self._start(
+            name, [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING"]
+        )
 
     def sweeper(self, name: str, interval: float = 0.3) -> subprocess.Popen:
         return self._start(
