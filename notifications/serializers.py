@@ -302,7 +302,7 @@ PUBLIC_DELIVERY_STATUSES = [
 
 class DeliveryListQuerySerializer(serializers.Serializer):
     appointmentId = UnquotedUUIDField(required=False)
-    type = UnquotedChoiceField(choices=NotificationType.values, required=False)
+    type = UnquotedChoiceField(choices=WebhookEvent.values, required=False)
     channel = UnquotedChoiceField(choices=DeliveryChannel.values, required=False)
     status = UnquotedChoiceField(choices=PUBLIC_DELIVERY_STATUSES, required=False)
     pageSize = UnquotedIntegerField(min_value=1, max_value=100, default=25)

@@ -112,3 +112,12 @@ def test_an_email_fallback_names_the_sms_it_replaces(
     assert by_id[str(email.pk)]["fallbackOf"] == str(sms.pk)
     assert by_id[str(email.pk)]["channel"] == "EMAIL" and by_id[str(email.pk)]["type"] == "CREATE"
     assert by_id[str(sms.pk)]["fallbackOf"] is None and by_id[str(sms.pk)]["status"] == "FAILED"
+
+
+def test_webhook_events_beyond_notification_types_are_a_type_filter_too(booked, supervisor):
+    Delivery.objects.filter(type="CREATE", channel="SMS").update(type="customer.waiting", channel="WEBHOOK")
+
+    waiting = supervisor.get(URL, {"type": "customer.waiting"}).json()
+
+    assert [(d["type"], d["channel"]) for d in waiting["content"]] == [("customer.waiting", "WEBHOOK")]
+    assert supervisor.get(URL, {"type": "customer.gone"}).status_code == 400
