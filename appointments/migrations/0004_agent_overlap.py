@@ -10,8 +10,11 @@ CREATE EXTENSION needs a superuser (or a database owner where btree_gist is trus
 unless the extension already exists; see docs/appointments.md.
 """
 
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
+
+# Left in place when the migration is reversed: other tables may use it by then. (Django's
+# BtreeGistExtension would drop it, and its reverse is not a no-op on SQLite.)
+CREATE_EXTENSION = "CREATE EXTENSION IF NOT EXISTS btree_gist"
 
 # Keep in step with appointments.overlaps.GUARDED. '[)': touching appointments do not overlap.
 ADD_CONSTRAINT = """
@@ -45,7 +48,7 @@ class Migration(migrations.Migration):
             name='agent_overlap_guarded',
             field=models.BooleanField(db_default=False, default=False),
         ),
-        # A no-op on other databases.
-        BtreeGistExtension(),
+        # No-ops on other databases.
+        migrations.RunPython(_on_postgresql(CREATE_EXTENSION), migrations.RunPython.noop, elidable=False),
         migrations.RunPython(_on_postgresql(ADD_CONSTRAINT), _on_postgresql(DROP_CONSTRAINT), elidable=False),
     ]
