@@ -27,6 +27,7 @@ write is looked up against all the agent's appointments, flagged or not; only wr
 race, and writes made with the setting on are all flagged.
 """
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,7 +46,7 @@ SETTING = "prevent_agent_overlap"
 LISTED_PAIRS = 20
 
 
-def agent_overlap_guarded(*, application_id: object) -> bool:
+def agent_overlap_guarded(*, application_id: uuid.UUID) -> bool:
     """The application's setting for a write about to be made; call before locking the appointment."""
     return bool(application_setting_held(application_id=application_id, name=SETTING))
 
@@ -76,7 +77,9 @@ def agent_overlap_refused(appointment: Appointment) -> Iterator[None]:
             raise
         # Another write committed its appointment after our look-up; now it is visible.
         _refuse_if_in_the_way(appointment)
-        raise Conflict(f"agent {appointment.organizer_id} already organizes an appointment at that time") from None
+        raise Conflict(
+            f"agent {appointment.organizer_id} already organizes an appointment at that time"
+        ) from None
 
 
 def _refuse_if_in_the_way(appointment: Appointment) -> None:

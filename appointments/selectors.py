@@ -293,14 +293,16 @@ class AgentOverlap:
 def agent_overlaps_upcoming(
     *, application_id: uuid.UUID, now: datetime, limit: int
 ) -> tuple[list[AgentOverlap], int]:
-    """Pairs of uncompleted, not yet ended appointments of one agent that overlap: the first `limit`, and how many.
+    """Overlapping pairs of an agent's uncompleted, upcoming appointments: the first `limit`, and how many.
 
     One query, read in chunks in (organizer, start) order, the order of an index; a sweep
     keeps the ends of the agent's appointments still running, so the count costs
     O(n log n) however many overlap.
     """
     rows = (
-        Appointment.objects.filter(application_id=application_id, organizer_type=OrganizerType.AGENT, end__gt=now)
+        Appointment.objects.filter(
+            application_id=application_id, organizer_type=OrganizerType.AGENT, end__gt=now
+        )
         .exclude(interaction_state=InteractionState.COMPLETE)
         .order_by("organizer_id", "start", "id")
         .values_list("organizer_id", "id", "start", "end")

@@ -280,7 +280,9 @@ def appointment_reassign(*, appointment: Appointment, agent_id: str) -> Appointm
     appointment.organizer_type = OrganizerType.AGENT
     appointment.agent_overlap_guarded = guarded
     with agent_overlap_refused(appointment):
-        appointment.save(update_fields=["organizer_id", "organizer_type", "agent_overlap_guarded", "updated_at"])
+        appointment.save(
+            update_fields=["organizer_id", "organizer_type", "agent_overlap_guarded", "updated_at"]
+        )
     appointment_changed(appointment=appointment, change=AppointmentChange.REASSIGNED)
     return appointment
 

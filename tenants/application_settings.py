@@ -7,13 +7,15 @@ double-booked), subscribe to `APPLICATION_SETTINGS_CHANGED` in their `AppConfig.
 the handlers run in the update's transaction, so a refusal leaves nothing written.
 """
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Field
 
 from core.errors import InvalidInput
 from core.events import Event
@@ -54,7 +56,7 @@ def quiet_hours(application: Application) -> tuple[time, time] | None:
     return application.quiet_hours_start, application.quiet_hours_end
 
 
-def application_setting_held(*, application_id: object, name: str) -> Any:
+def application_setting_held(*, application_id: uuid.UUID, name: str) -> Any:
     """One setting as it is now, held against a change until the caller's transaction ends.
 
     For services that write by a setting and must not race a change of it. On PostgreSQL
@@ -68,12 +70,14 @@ def application_setting_held(*, application_id: object, name: str) -> Any:
     if connection.vendor != "postgresql":
         return Application.objects.filter(pk=application_id).values_list(name, flat=True).first()
     quote = connection.ops.quote_name
-    column, key = Application._meta.get_field(name).column, Application._meta.pk.column
+    column = cast(Field, Application._meta.get_field(name)).column
+    key = cast(Field, Application._meta.get_field("id")).column
     with connection.cursor() as cursor:
         # Django's ORM offers FOR UPDATE and FOR NO KEY UPDATE only; both would line up every writer.
+        # The identifiers are the model's own (and `name` one of SETTINGS_FIELDS), quoted.
         cursor.execute(
-            f"SELECT {quote(column)} FROM {quote(Application._meta.db_table)} WHERE {quote(key)} = %s "
-            "FOR KEY SHARE",
+            f"SELECT {quote(column)} FROM {quote(Application._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote(key)} = %s FOR KEY SHARE",
             [application_id],
         )
         row = cursor.fetchone()

@@ -171,14 +171,18 @@ def test_a_reschedule_that_double_books_the_agent_is_a_form_error_naming_the_app
 ):
     application_settings_update(application=application, values={"prevent_agent_overlap": True})
     mine = world.mine  # agent-dana, 19:00-19:30 UTC
-    later = AppointmentFactory(application=application, organizer_id="agent-dana", start=mine.end + timedelta(hours=2))
+    later = AppointmentFactory(
+        application=application, organizer_id="agent-dana", start=mine.end + timedelta(hours=2)
+    )
     # 20:10 in Berlin is 19:10 UTC.
     data = _change_data(later, title="Moved?", start_0="2030-01-31", start_1="20:10:00")
     response = supervisor_client.post(f"{APPOINTMENTS}{later.pk}/change/", data)
 
     assert response.status_code == 200
     [error] = response.context["adminform"].form.non_field_errors()
-    assert error.startswith(f"agent agent-dana already organizes appointment {mine.pk} from 2030-01-31T19:00:00Z")
+    assert error.startswith(
+        f"agent agent-dana already organizes appointment {mine.pk} from 2030-01-31T19:00:00Z"
+    )
     stored = Appointment.objects.get(pk=later.pk)
     assert (stored.title, stored.start, stored.version) == (later.title, later.start, 1)
 

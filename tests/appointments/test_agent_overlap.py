@@ -29,7 +29,11 @@ def guarded(application):
 def booked(guarded):
     """agent-1 organizes 19:00-19:30 on 31 January 2030."""
     return services.appointment_schedule(
-        application=guarded, organizer_id="agent-1", start=FUTURE, duration=timedelta(minutes=30), timezone="UTC"
+        application=guarded,
+        organizer_id="agent-1",
+        start=FUTURE,
+        duration=timedelta(minutes=30),
+        timezone="UTC",
     )
 
 
@@ -45,7 +49,10 @@ def schedule(application, *, agent="agent-1", start=FUTURE, minutes=30, **kwargs
 
 
 def conflict_message(booked: Appointment) -> str:
-    return f"agent agent-1 already organizes appointment {booked.pk} from 2030-01-31T19:00:00Z to 2030-01-31T19:30:00Z"
+    return (
+        f"agent agent-1 already organizes appointment {booked.pk} "
+        "from 2030-01-31T19:00:00Z to 2030-01-31T19:30:00Z"
+    )
 
 
 # --- the API's answer ---
@@ -81,7 +88,9 @@ def test_reassigning_to_an_agent_busy_then_is_a_409_naming_the_appointment_and_c
     other = schedule(booked.application, agent="agent-2", start=later(10), minutes=60)
     client = client_with("ROLE_SUPERVISOR", application=booked.application, user_id="boss")
 
-    response = client.put("/api/appointments/reassign/", {"id": str(other.pk), "userId": "agent-1"}, format="json")
+    response = client.put(
+        "/api/appointments/reassign/", {"id": str(other.pk), "userId": "agent-1"}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["message"] == conflict_message(booked)
@@ -132,7 +141,9 @@ def test_with_the_setting_off_an_agent_may_be_double_booked(application):
     client = client_with("ROLE_SUPERVISOR", application=application, user_id="boss")
     third = schedule(application, agent="agent-2", start=later(5))
 
-    response = client.put("/api/appointments/reassign/", {"id": str(third.pk), "userId": "agent-1"}, format="json")
+    response = client.put(
+        "/api/appointments/reassign/", {"id": str(third.pk), "userId": "agent-1"}, format="json"
+    )
 
     assert response.status_code == 200
     assert not any(a.agent_overlap_guarded for a in (first, second))

@@ -55,9 +55,13 @@ def test_parallel_creates_for_one_agent_and_time_give_one_200_and_409s_naming_it
     application = guarded_application()
     clients = [client_with("ROLE_AGENT", application=application, user_id="agent-1") for _ in range(REQUESTS)]
     # The same agent, overlapping by minutes rather than all in one slot.
-    bodies = [schedule_body(application, start=f"2030-01-31T19:{minute:02d}:00Z") for minute in range(REQUESTS)]
+    bodies = [
+        schedule_body(application, start=f"2030-01-31T19:{minute:02d}:00Z") for minute in range(REQUESTS)
+    ]
 
-    responses = in_threads(REQUESTS, lambda i: clients[i].post("/api/appointments/", bodies[i], format="json"))
+    responses = in_threads(
+        REQUESTS, lambda i: clients[i].post("/api/appointments/", bodies[i], format="json")
+    )
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] + [409] * (REQUESTS - 1), [r.json() for r in responses]
@@ -143,7 +147,8 @@ def test_a_write_that_loses_the_race_at_the_constraint_gets_the_409_naming_the_w
         thread.join(timeout=60)
 
     assert results == [
-        f"agent agent-1 already organizes appointment {winner[0].pk} from 2030-01-31T19:00:00Z to 2030-01-31T19:30:00Z"
+        f"agent agent-1 already organizes appointment {winner[0].pk} "
+        "from 2030-01-31T19:00:00Z to 2030-01-31T19:30:00Z"
     ]
 
 
@@ -165,11 +170,17 @@ def _wait_for_a_backend_waiting_on_a_lock() -> None:
 
 def test_the_database_itself_refuses_two_guarded_overlapping_rows_of_one_agent():
     application = ApplicationFactory()
-    AppointmentFactory(application=application, organizer_id="agent-1", start=FUTURE, agent_overlap_guarded=True)
+    AppointmentFactory(
+        application=application, organizer_id="agent-1", start=FUTURE, agent_overlap_guarded=True
+    )
     # Unguarded rows, another agent and touching times pass.
     AppointmentFactory(application=application, organizer_id="agent-1", start=later(10))
-    AppointmentFactory(application=application, organizer_id="agent-2", start=FUTURE, agent_overlap_guarded=True)
-    AppointmentFactory(application=application, organizer_id="agent-1", start=later(30), agent_overlap_guarded=True)
+    AppointmentFactory(
+        application=application, organizer_id="agent-2", start=FUTURE, agent_overlap_guarded=True
+    )
+    AppointmentFactory(
+        application=application, organizer_id="agent-1", start=later(30), agent_overlap_guarded=True
+    )
 
     with pytest.raises(IntegrityError, match="appt_agent_no_overlap"), transaction.atomic():
         AppointmentFactory(

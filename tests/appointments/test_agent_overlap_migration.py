@@ -39,5 +39,7 @@ def test_the_migration_applies_and_reverses():
     if connection.vendor == "postgresql":
         definition = exclusion_constraint()
         assert definition is not None
-        assert definition.startswith("EXCLUDE USING gist (application_id WITH =, organizer_id WITH =, tstzrange(")
+        assert definition.startswith(
+            "EXCLUDE USING gist (application_id WITH =, organizer_id WITH =, tstzrange("
+        )
         assert "agent_overlap_guarded" in definition and "'COMPLETE'" in definition
