@@ -152,6 +152,92 @@ def test_a_write_that_loses_the_race_at_the_constraint_gets_the_409_naming_the_w
     ]
 
 
+def test_turning_the_setting_on_waits_for_a_write_in_flight_and_then_sees_it():
+    application = ApplicationFactory()
+    first = AppointmentFactory(application=application, organizer_id="agent-1", start=FUTURE)
+    written = threading.Event()
+    second: list[Appointment] = []
+    refusals: list[Conflict] = []
+
+    def write_with_the_setting_off():
+        try:
+            with transaction.atomic():
+                second.append(
+                    services.appointment_schedule(
+                        application=application,
+                        organizer_id="agent-1",
+                        start=later(10),
+                        duration=timedelta(minutes=30),
+                        timezone="UTC",
+                    )
+                )
+                written.set()
+                _wait_for_a_backend_waiting_on_a_lock()
+        finally:
+            connections.close_all()
+
+    def turn_on():
+        written.wait(timeout=10)
+        try:
+            application_settings_update(application=application, values={"prevent_agent_overlap": True})
+        except Conflict as refused:
+            refusals.append(refused)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write_with_the_setting_off), threading.Thread(target=turn_on)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    [refused] = refusals
+    assert refused.fields == {
+        "preventAgentOverlap": [f"agent agent-1: appointment {first.pk} overlaps appointment {second[0].pk}"]
+    }
+
+
+def test_a_write_waits_for_the_setting_being_turned_on_and_then_obeys_it():
+    application = ApplicationFactory()
+    first = AppointmentFactory(application=application, organizer_id="agent-1", start=FUTURE)
+    moving = AppointmentFactory(application=application, organizer_id="agent-1", start=later(120))
+    turned_on = threading.Event()
+    results: list[str] = []
+
+    def turn_on():
+        try:
+            with transaction.atomic():
+                application_settings_update(application=application, values={"prevent_agent_overlap": True})
+                turned_on.set()
+                _wait_for_a_backend_waiting_on_a_lock()
+        finally:
+            connections.close_all()
+
+    def reschedule_into_the_first():
+        turned_on.wait(timeout=10)
+        try:
+            services.appointment_reschedule(
+                appointment=moving, start=later(10), duration=timedelta(minutes=30), timezone="UTC"
+            )
+            results.append("moved")
+        except Conflict as refused:
+            results.append(refused.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=turn_on), threading.Thread(target=reschedule_into_the_first)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results == [
+        f"agent agent-1 already organizes appointment {first.pk} "
+        "from 2030-01-31T19:00:00Z to 2030-01-31T19:30:00Z"
+    ]
+    assert Appointment.objects.get(pk=moving.pk).start == later(120)
+
+
 def _wait_for_a_backend_waiting_on_a_lock() -> None:
     deadline = time.monotonic() + 10
     with connection.cursor() as cursor:
