@@ -10,8 +10,9 @@ Who decides:
 
 - Every such write reads the setting first, held against a change
   (`tenants.application_settings.application_setting_held`), before it locks the
-  appointment: a write either finishes before the setting changes or sees the new value,
-  and the order of locks (application, then appointment) is the settings update's own.
+  appointment: a write either finishes before the setting changes or sees the new value
+  (Django's foreign keys are checked only at commit, so inserting the row would not
+  do), and a write that waits for a change holds no appointment lock meanwhile.
 - It stores the value on the row (`Appointment.agent_overlap_guarded`) and, when on,
   looks for an appointment in the way (`selectors.appointment_agent_overlap_first`).
 - On PostgreSQL the exclusion constraint `appt_agent_no_overlap` (migration 0004) holds
@@ -24,7 +25,8 @@ a flagged row that is written again takes the new value in the same UPDATE, and 
 that nobody writes cannot come to overlap. Turning it on flags nothing either: it is
 refused while upcoming appointments overlap (`settings_changed`), and from then on every
 write is looked up against all the agent's appointments, flagged or not; only writes can
-race, and writes made with the setting on are all flagged.
+race, and writes made with the setting on are all flagged. So a change of the setting
+writes no appointment row, and cannot wait on (or deadlock with) a service holding one.
 """
 
 import uuid
