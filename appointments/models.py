@@ -56,6 +56,11 @@ class Appointment(TenantOwnedModel):
     waiting_escalated_at = models.DateTimeField(null=True, blank=True)
     # Set once when the appointment ended, or passed its end, with no customer ever JOINED.
     no_show_at = models.DateTimeField(null=True, blank=True)
+    # The application's prevent_agent_overlap as it was when the schedule or organizer was
+    # last written. On PostgreSQL the exclusion constraint appt_agent_no_overlap (migration
+    # 0004, not declared here because SQLite cannot hold it) keeps such agent-organized,
+    # uncompleted appointments of one agent from overlapping; see appointments/overlaps.py.
+    agent_overlap_guarded = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["start"]

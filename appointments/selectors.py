@@ -1,5 +1,6 @@
 """Reads of appointments, always through the caller (the principal) and its rights."""
 
+import heapq
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from django.utils import timezone
 # customers_waiting: the dashboard's "waiting now" list (appointments/attendance_selectors.py).
 from appointments.attendance_selectors import WaitingAppointment as WaitingAppointment
 from appointments.attendance_selectors import customers_waiting as customers_waiting
-from appointments.models import Appointment, InteractionState
+from appointments.models import Appointment, InteractionState, OrganizerType
 from core.api.fields import EARLIEST
 from core.errors import NotFound
 from core.ids import parse_uuid
@@ -257,6 +258,72 @@ def appointment_overlap_count(
         .exclude(interaction_state=InteractionState.COMPLETE)
         .count()
     )
+
+
+def appointment_agent_overlap_first(
+    *, application_id: uuid.UUID, organizer_id: str, start: datetime, end: datetime, other_than: uuid.UUID
+) -> Appointment | None:
+    """The earliest uncompleted appointment the agent organizes that intersects [start, end); one query.
+
+    The same intervals and the same bound as the overlap count: only appointments starting
+    at most the application's longest duration before `start` can reach into the window,
+    so the (application, organizer, start) index gives a short range.
+    """
+    return (
+        Appointment.objects.filter(
+            application_id=application_id,
+            organizer_type=OrganizerType.AGENT,
+            organizer_id=organizer_id,
+            start__gte=_lookback_bound(application_id, start),
+            start__lt=end,
+            end__gt=start,
+        )
+        .exclude(interaction_state=InteractionState.COMPLETE)
+        .exclude(pk=other_than)
+        .order_by("start", "id")
+        .only("id", "organizer_id", "start", "end")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AgentOverlap:
+    organizer_id: str
+    first_id: uuid.UUID
+    second_id: uuid.UUID
+
+
+def agent_overlaps_upcoming(
+    *, application_id: uuid.UUID, now: datetime, limit: int
+) -> tuple[list[AgentOverlap], int]:
+    """Overlapping pairs of an agent's uncompleted, upcoming appointments: the first `limit`, and how many.
+
+    One query, read in chunks in (organizer, start) order, the order of an index; a sweep
+    keeps the ends of the agent's appointments still running, so the count costs
+    O(n log n) however many overlap.
+    """
+    rows = (
+        Appointment.objects.filter(
+            application_id=application_id, organizer_type=OrganizerType.AGENT, end__gt=now
+        )
+        .exclude(interaction_state=InteractionState.COMPLETE)
+        .order_by("organizer_id", "start", "id")
+        .values_list("organizer_id", "id", "start", "end")
+    )
+    pairs: list[AgentOverlap] = []
+    total = 0
+    agent: str | None = None
+    running: list[tuple[datetime, uuid.UUID]] = []  # a heap of (end, id)
+    for organizer_id, key, start, end in rows.iterator(chunk_size=2000):
+        if organizer_id != agent:
+            agent, running = organizer_id, []
+        while running and running[0][0] <= start:
+            heapq.heappop(running)
+        total += len(running)
+        for _end, earlier in running[: max(0, limit - len(pairs))]:
+            pairs.append(AgentOverlap(organizer_id=organizer_id, first_id=earlier, second_id=key))
+        heapq.heappush(running, (end, key))
+    return pairs, total
 
 
 def _lookback_bound(application_id: uuid.UUID, start: datetime) -> Case:

@@ -19,6 +19,7 @@ from django.utils import timezone as django_timezone
 from appointments.attendance import appointment_no_show_mark_ended
 from appointments.changes import AppointmentChange, appointment_changed
 from appointments.models import Appointment, InteractionState, OrganizerType, RoutingType
+from appointments.overlaps import agent_overlap_guarded, agent_overlap_refused
 from appointments.selectors import appointment_lock
 from core.api.fields import ZONED_EARLIEST, ZONED_LATEST, format_datetime_utc, format_duration, shifted
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -133,7 +134,8 @@ def appointment_schedule(
         customer_id = organizer_id = str(uuid.uuid4())
     elif not organizer_id:
         raise InvalidInput.for_field("organizerId", "an agent organizer needs an id")
-    appointment = Appointment.objects.create(
+    guarded = organizer_type == OrganizerType.AGENT and agent_overlap_guarded(application_id=application.pk)
+    appointment = Appointment(
         application=application,
         organizer_id=organizer_id,
         organizer_type=organizer_type,
@@ -149,7 +151,10 @@ def appointment_schedule(
         routing_type=_routing_type(application, routing_type),
         routing_properties=routing_properties or {},
         custom_fields=custom_fields or {},
+        agent_overlap_guarded=guarded,
     )
+    with agent_overlap_refused(appointment):
+        appointment.save(force_insert=True)
     ids = {"application_id": application.pk, "appointment_id": appointment.pk}
     if organizer_type == OrganizerType.AGENT:
         agent_create(**ids, agent_id=organizer_id)
@@ -202,6 +207,7 @@ def appointment_reschedule(
     """Move the appointment; an activated one keeps its room URL, whose expiry follows the new end."""
     end = _schedule_end(start=start, duration=duration, timezone=timezone)
     _check_lengths(locale=locale)
+    guarded = agent_overlap_guarded(application_id=appointment.application_id)
     appointment = appointment_lock(appointment=appointment)
     wanted = {"start": start, "duration": duration, "end": end, "timezone": timezone}
     if locale:
@@ -209,7 +215,9 @@ def appointment_reschedule(
     changed = assign_changes(appointment, wanted)
     if not changed:
         return appointment
-    appointment.save(update_fields=[*changed, "updated_at"])
+    changed += assign_changes(appointment, {"agent_overlap_guarded": guarded})
+    with agent_overlap_refused(appointment):
+        appointment.save(update_fields=[*changed, "updated_at"])
     appointment_changed(appointment=appointment, change=AppointmentChange.RESCHEDULED)
     return appointment
 
@@ -254,6 +262,7 @@ def appointment_reassign(*, appointment: Appointment, agent_id: str) -> Appointm
     As the document says, reassigning to the agent who already organizes the
     appointment changes nothing.
     """
+    guarded = agent_overlap_guarded(application_id=appointment.application_id)
     appointment = appointment_lock(appointment=appointment)
     if appointment.organizer_type == OrganizerType.AGENT and appointment.organizer_id == agent_id:
         return appointment
@@ -274,7 +283,11 @@ def appointment_reassign(*, appointment: Appointment, agent_id: str) -> Appointm
             ) from None
     appointment.organizer_id = agent_id
     appointment.organizer_type = OrganizerType.AGENT
-    appointment.save(update_fields=["organizer_id", "organizer_type", "updated_at"])
+    appointment.agent_overlap_guarded = guarded
+    with agent_overlap_refused(appointment):
+        appointment.save(
+            update_fields=["organizer_id", "organizer_type", "agent_overlap_guarded", "updated_at"]
+        )
     appointment_changed(appointment=appointment, change=AppointmentChange.REASSIGNED)
     return appointment
 

@@ -52,10 +52,13 @@ class Participant(TenantOwnedModel):
     state_changed_at = models.DateTimeField(null=True, blank=True)
     # When the participant first became JOINED (kept when they leave): "a customer ever joined".
     first_joined_at = models.DateTimeField(null=True, blank=True)
-    confirmation = models.CharField(max_length=16, choices=Confirmation.choices, default=Confirmation.NONE)
+    # Database defaults too, so bulk loads (COPY in bench/dataset.py) need not name these columns.
+    confirmation = models.CharField(
+        max_length=16, choices=Confirmation.choices, default=Confirmation.NONE, db_default=Confirmation.NONE
+    )
     confirmation_at = models.DateTimeField(null=True, blank=True)
     # How the answer came: SMS or EMAIL ("" while NONE).
-    confirmation_channel = models.CharField(max_length=8, blank=True)
+    confirmation_channel = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]

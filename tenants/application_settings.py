@@ -7,13 +7,15 @@ double-booked), subscribe to `APPLICATION_SETTINGS_CHANGED` in their `AppConfig.
 the handlers run in the update's transaction, so a refusal leaves nothing written.
 """
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 
 from core.errors import InvalidInput
 from core.events import Event
@@ -52,6 +54,34 @@ def quiet_hours(application: Application) -> tuple[time, time] | None:
     if application.quiet_hours_start is None or application.quiet_hours_end is None:
         return None
     return application.quiet_hours_start, application.quiet_hours_end
+
+
+def application_setting_held(*, application_id: uuid.UUID, name: str) -> Any:
+    """One setting as it is now, held against a change until the caller's transaction ends.
+
+    For services that write by a setting and must not race a change of it. On PostgreSQL
+    the row is read FOR KEY SHARE: it waits for an update in flight (which holds the row
+    FOR UPDATE), holds off the next one until the caller commits, and lets other readers
+    and writers of appointments go on. SQLite runs one writing transaction at a time
+    (BEGIN IMMEDIATE, config/settings/base.py), so a plain read is already serialized.
+    """
+    if name not in SETTINGS_FIELDS:
+        raise TypeError(f"{name} is not an application setting")
+    if connection.vendor != "postgresql":
+        return Application.objects.filter(pk=application_id).values_list(name, flat=True).first()
+    quote = connection.ops.quote_name
+    column = cast(Field, Application._meta.get_field(name)).column
+    key = cast(Field, Application._meta.get_field("id")).column
+    with connection.cursor() as cursor:
+        # Django's ORM offers FOR UPDATE and FOR NO KEY UPDATE only; both would line up every writer.
+        # The identifiers are the model's own (and `name` one of SETTINGS_FIELDS), quoted.
+        cursor.execute(
+            f"SELECT {quote(column)} FROM {quote(Application._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote(key)} = %s FOR KEY SHARE",
+            [application_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 @transaction.atomic

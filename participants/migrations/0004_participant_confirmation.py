@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='participant',
             name='confirmation',
-            field=models.CharField(choices=[('NONE', 'None'), ('CONFIRMED', 'Confirmed'), ('DECLINED', 'Declined')], default='NONE', max_length=16),
+            field=models.CharField(choices=[('NONE', 'None'), ('CONFIRMED', 'Confirmed'), ('DECLINED', 'Declined')], db_default='NONE', default='NONE', max_length=16),
         ),
         migrations.AddField(
             model_name='participant',
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='participant',
             name='confirmation_channel',
-            field=models.CharField(blank=True, max_length=8),
+            field=models.CharField(blank=True, db_default='', default='', max_length=8),
         ),
         migrations.AddField(
             model_name='participant',

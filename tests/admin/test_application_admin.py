@@ -6,6 +6,7 @@ from notifications.admin.senders import ApplicationConsoleAdmin
 from tenants.application_settings import APPLICATION_SETTINGS_CHANGED
 from tenants.models import Application, ApplicationKind
 from tests.admin.forms import submitted_data
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +217,23 @@ def test_half_a_quiet_window_is_a_form_error_and_saves_nothing(supervisor_client
     assert "Quiet hours need a start and an end" in response.content.decode()
     application.refresh_from_db()
     assert (application.quiet_hours_start, application.name) == (None, "Acme Support")
+
+
+def test_turning_on_no_overlap_while_an_agent_is_double_booked_is_a_form_error_listing_them(
+    supervisor_client, application
+):
+    first = AppointmentFactory(application=application, organizer_id="agent-1")
+    second = AppointmentFactory(application=application, organizer_id="agent-1", start=first.start)
+    url = f"{APPLICATIONS}{application.pk}/change/"
+    data = submitted_data(supervisor_client.get(url))
+    data.update(prevent_agent_overlap="on", name="Renamed")
+
+    response = supervisor_client.post(url, data)
+
+    assert response.status_code == 200
+    earlier, later = sorted([first.pk, second.pk])  # the same start: listed in order of id
+    assert response.context["adminform"].form.errors["prevent_agent_overlap"] == [
+        f"agent agent-1: appointment {earlier} overlaps appointment {later}"
+    ]
+    application.refresh_from_db()
+    assert (application.prevent_agent_overlap, application.name) == (False, "Acme Support")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from appointments.models import Appointment, InteractionState
+from tenants.application_settings import application_settings_update
 from tests.factories import AppointmentFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,27 @@ def test_a_refusal_of_the_service_is_a_form_error_and_nothing_is_written(supervi
     assert form.errors["duration"] == ["must not exceed P7D"]
     mine.refresh_from_db()
     assert (mine.title, mine.duration, mine.version) == ("Acme kickoff", timedelta(minutes=30), 1)
+
+
+def test_a_reschedule_that_double_books_the_agent_is_a_form_error_naming_the_appointment(
+    supervisor_client, world, application
+):
+    application_settings_update(application=application, values={"prevent_agent_overlap": True})
+    mine = world.mine  # agent-dana, 19:00-19:30 UTC
+    later = AppointmentFactory(
+        application=application, organizer_id="agent-dana", start=mine.end + timedelta(hours=2)
+    )
+    # 20:10 in Berlin is 19:10 UTC.
+    data = _change_data(later, title="Moved?", start_0="2030-01-31", start_1="20:10:00")
+    response = supervisor_client.post(f"{APPOINTMENTS}{later.pk}/change/", data)
+
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert error.startswith(
+        f"agent agent-dana already organizes appointment {mine.pk} from 2030-01-31T19:00:00Z"
+    )
+    stored = Appointment.objects.get(pk=later.pk)
+    assert (stored.title, stored.start, stored.version) == (later.title, later.start, 1)
 
 
 def test_a_local_time_the_clocks_skip_is_refused(supervisor_client, world):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0003_appointment_waiting_no_show'),
+        ('appointments', '0004_agent_overlap'),
         ('tenants', '0005_application_reach_settings'),
     ]
 
