@@ -25,6 +25,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, CharField, DateTimeField, Field, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from appointments.models import Appointment, InteractionState
@@ -226,11 +227,10 @@ def _apply(diffs: list[PlanDiff], *, now: datetime) -> None:
 
 
 def _move(moved: list[tuple[Delivery, Delivery]], *, now: datetime) -> None:
-    def each(value: Callable[[Delivery], object], output_field: Field) -> Case:
-        return Case(
-            *[When(pk=queued.pk, then=Value(value(planned))) for queued, planned in moved],
-            output_field=output_field,
-        )
+    def each(value: Callable[[Delivery], object], output_field: Field) -> Cast:
+        # Cast: a CASE whose every branch is NULL would be text to PostgreSQL.
+        whens = [When(pk=queued.pk, then=Value(value(planned))) for queued, planned in moved]
+        return Cast(Case(*whens, output_field=output_field), output_field=output_field)
 
     Delivery.objects.filter(pk__in=[queued.pk for queued, _ in moved], status=DeliveryStatus.PENDING).update(
         due_at=each(lambda planned: planned.due_at, DateTimeField()),
