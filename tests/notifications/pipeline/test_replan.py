@@ -1,4 +1,4 @@
-"""Re-planning booked appointments after a policy change: the diff, applying it, running it twice, resuming."""
+"""Re-planning booked appointments after a policy change: the diff, applying it, running it again."""
 
 from datetime import timedelta
 
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.usefixtures("now")
 
 def timed_rows(appointment, **filters):
     return list(
-        Delivery.objects.filter(appointment_id=appointment.pk, type__in=["REMINDER", "ROOM"], **filters).order_by(
-            "type", "channel", "due_at"
-        )
+        Delivery.objects.filter(
+            appointment_id=appointment.pk, type__in=["REMINDER", "ROOM"], **filters
+        ).order_by("type", "channel", "due_at")
     )
 
 
@@ -116,9 +116,12 @@ def test_an_endpoints_webhook_rows_are_paired_in_time_order():
     endpoint_id = "00000000-0000-0000-0000-0000000000ee"
     hook = {"channel": "WEBHOOK", "recipient": "https://crm.example/h", "template_id": None}
     early, late = (
-        row(**hook, webhook_endpoint_id=endpoint_id, due_at=START - timedelta(hours=hours)) for hours in (5, 2)
+        row(**hook, webhook_endpoint_id=endpoint_id, due_at=START - timedelta(hours=hours))
+        for hours in (5, 2)
     )
-    planned = [row(**hook, webhook_endpoint_id=endpoint_id, due_at=START - timedelta(hours=h)) for h in (2, 1)]
+    planned = [
+        row(**hook, webhook_endpoint_id=endpoint_id, due_at=START - timedelta(hours=h)) for h in (2, 1)
+    ]
     diff = plan_diff(queued=[early, late], planned=planned, now=NOW)
 
     assert [(q, p.due_at) for q, p in diff.moved] == [(early, START - timedelta(hours=1))]
@@ -146,7 +149,9 @@ def test_replan_moves_the_rows_of_a_changed_period_and_a_second_run_changes_noth
     templates, booked, notifying
 ):
     template_update(template=templates[("REMINDER", "EMAIL")], period=timedelta(hours=1))
-    untouched = {d.pk: d.due_at for a in booked for d in pending(a) if (d.type, d.channel) != ("REMINDER", "EMAIL")}
+    untouched = {
+        d.pk: d.due_at for a in booked for d in pending(a) if (d.type, d.channel) != ("REMINDER", "EMAIL")
+    }
 
     summary = appointments_replan(application=notifying)
 
@@ -268,7 +273,9 @@ def test_an_interrupted_replan_is_finished_by_running_it_again(templates, schedu
     with pytest.raises(Interrupted):
         appointments_replan(application=notifying, batch_size=2, progress=interrupt_after_first_batch)
 
-    moved = [a for a in booked if pending(a, type="REMINDER", channel="EMAIL")[0].due_at != START - REMINDER_PERIOD]
+    moved = [
+        a for a in booked if pending(a, type="REMINDER", channel="EMAIL")[0].due_at != START - REMINDER_PERIOD
+    ]
     assert batches == [2]
     assert sorted(a.pk for a in moved) == sorted(a.pk for a in booked)[:2]
 
@@ -290,7 +297,9 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(templates, schedule, n
     few = [schedule(title="few") for _ in range(2)]
     template_update(template=templates[("REMINDER", "EMAIL")], period=timedelta(hours=1))
     for_few = _queries(lambda: appointments_replan(application=notifying, batch_size=100))
-    assert all(pending(a, type="REMINDER", channel="EMAIL")[0].due_at == START - timedelta(hours=1) for a in few)
+    assert all(
+        pending(a, type="REMINDER", channel="EMAIL")[0].due_at == START - timedelta(hours=1) for a in few
+    )
 
     for _ in range(10):
         schedule(title="many")
