@@ -12,4 +12,6 @@ The path of one reminder:
 
 states.py holds the shared vocabulary; claim.py also reconciles rows whose worker died;
 resend.py queues fresh copies of past deliveries; feedback.py records what providers report later.
+policy.py is what planning reads (templates, senders, endpoints); replan.py re-plans booked
+appointments after it changed, with plan_diff.py saying what changes.
 """
