@@ -17,7 +17,6 @@ from tenants.models import Application
 
 @dataclass(frozen=True)
 class PlanningPolicy:
-    application_id: object
     notifications_active: bool
     templates: tuple[NotificationTemplate, ...]  # the active ones
     channels: frozenset[str]  # channels with a verified sender
@@ -45,7 +44,6 @@ class PlanningPolicy:
 def policy_load(*, application: Application) -> PlanningPolicy:
     """The application's policy as it is stored; three queries."""
     return PlanningPolicy(
-        application_id=application.pk,
         notifications_active=application.notifications_active,
         templates=tuple(NotificationTemplate.objects.filter(application_id=application.pk, active=True)),
         channels=frozenset(
