@@ -1,13 +1,16 @@
 """Re-planning booked appointments after a policy change: the diff, applying it, running it again."""
 
+import copy
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from notifications.models import Delivery, DeliveryStatus
+from notifications.models import Delivery, DeliveryStatus, NotificationTemplate
 from notifications.pipeline.plan_diff import plan_diff
+from notifications.pipeline.planning import planning_customers, timed_plan
+from notifications.pipeline.policy import policy_load, policy_with_notifications, policy_with_template
 from notifications.pipeline.replan import appointments_replan
 from notifications.pipeline.states import REPLANNED_REASON
 from notifications.services import template_create, template_update
@@ -126,6 +129,56 @@ def test_an_endpoints_webhook_rows_are_paired_in_time_order():
 
     assert [(q, p.due_at) for q, p in diff.moved] == [(early, START - timedelta(hours=1))]
     assert diff.added == diff.cancelled == []
+
+
+# --- the plan, from a policy that need not be saved ---------------------------------------
+
+
+def _planned(appointment, policy):
+    customers = planning_customers([appointment.pk])[appointment.pk]
+    return timed_plan(appointment=appointment, policy=policy, customers=customers, now=NOW)
+
+
+def _shape(rows):
+    return sorted((d.type, d.channel, d.recipient, d.due_at, str(d.template_id)) for d in rows)
+
+
+def test_the_plan_is_what_the_live_planner_wrote_at_booking(templates, hook_endpoint, schedule, notifying):
+    appointment = schedule()
+
+    planned = _planned(appointment, policy_load(application=notifying))
+
+    assert _shape(planned) == _shape(timed_rows(appointment))
+    assert {d.channel for d in planned} == {"EMAIL", "SMS", "WEBHOOK"}
+
+
+def test_a_proposed_template_is_planned_without_a_query(
+    templates, schedule, notifying, django_assert_num_queries
+):
+    appointment = schedule()
+    policy = policy_load(application=notifying)
+    customers = planning_customers([appointment.pk])[appointment.pk]
+    proposed = copy.copy(templates[("ROOM", "SMS")])
+    proposed.period = timedelta(minutes=30)
+
+    with django_assert_num_queries(0):
+        planned = timed_plan(
+            appointment=appointment,
+            policy=policy_with_template(policy, template=proposed),
+            customers=customers,
+            now=NOW,
+        )
+        switched_off = timed_plan(
+            appointment=appointment,
+            policy=policy_with_notifications(policy, active=False),
+            customers=customers,
+            now=NOW,
+        )
+
+    rooms = {d.channel: d.due_at for d in planned if d.type == "ROOM"}
+    assert rooms == {"EMAIL": START - timedelta(minutes=10), "SMS": START - timedelta(minutes=30)}
+    assert switched_off == []
+    assert NotificationTemplate.objects.get(pk=proposed.pk).period == timedelta(minutes=10)
 
 
 # --- applying it ----------------------------------------------------------------------
