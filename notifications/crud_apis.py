@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.errors import InvalidInput
 from core.pages import Row
 from notifications import selectors, services
 from notifications.apis import TAG, AdminApi, admin_errors, validated
@@ -23,6 +24,8 @@ from notifications.serializers import (
     NotificationTemplateInputSerializer,
     NotificationTemplateListSerializer,
     NotificationTemplateSerializer,
+    TemplateImpactInputSerializer,
+    TemplateImpactSerializer,
     WebhookEndpointInputSerializer,
     WebhookEndpointListSerializer,
     WebhookEndpointSerializer,
@@ -183,6 +186,31 @@ class TemplateDetailApi(_ItemApi[NotificationTemplate]):
 
     def remove(self, row: NotificationTemplate) -> None:
         services.template_delete(template=row)
+
+
+class TemplateImpactApi(AdminApi):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="previewNotificationTemplateImpact",
+        summary="What a template change would do to the pending deliveries of booked appointments",
+        description="Nothing is saved. `id` names the template being changed (the fields given change it, "
+        "as PATCH would); without `id` the body is a new template. `delete: true` previews deleting `id`.",
+        request=TemplateImpactInputSerializer,
+        responses={200: TemplateImpactSerializer, **admin_errors(400, 404, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        changing = isinstance(request.data, dict) and "id" in request.data
+        if not changing and isinstance(request.data, dict) and request.data.get("delete") is True:
+            raise InvalidInput.for_field("id", "name the template whose deletion to preview")
+        values = dict(validated(TemplateImpactInputSerializer, request, partial=changing))
+        _check_body_application(request, values)
+        principal = request_principal(request)
+        template_id, delete = values.pop("id", None), values.pop("delete", False)
+        template = selectors.template_get(principal=principal, template_id=template_id) if changing else None
+        summary = services.template_change_impact(
+            application=principal.application, template=template, values=values, delete=delete
+        )
+        return Response(TemplateImpactSerializer(summary).data)
 
 
 @extend_schema_view(

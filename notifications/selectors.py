@@ -2,6 +2,7 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -61,15 +62,22 @@ def webhook_endpoint_get(*, principal: Principal, endpoint_id: uuid.UUID | str) 
 def templates_for_appointment(
     *, appointment: Appointment, type: str, channel: str
 ) -> list[NotificationTemplate]:
-    """The active templates to send for an appointment, each in the best locale available.
+    """The active templates to send for an appointment, each in the best locale available."""
+    candidates = NotificationTemplate.objects.filter(
+        application_id=appointment.application_id, type=type, channel=channel, active=True
+    )
+    return templates_chosen(list(candidates), appointment=appointment)
+
+
+def templates_chosen(
+    candidates: Iterable[NotificationTemplate], *, appointment: Appointment
+) -> list[NotificationTemplate]:
+    """Of the active templates of one type and channel, those to send for the appointment; reads nothing.
 
     REMINDER and ROOM may have several templates with different periods; the
     locale is chosen for each period on its own, so a reminder missing in one
     language still goes out in the fallback language.
     """
-    candidates = NotificationTemplate.objects.filter(
-        application_id=appointment.application_id, type=type, channel=channel, active=True
-    )
     by_period: defaultdict[timedelta | None, dict[str, NotificationTemplate]] = defaultdict(dict)
     for template in candidates:
         by_period[template.period][template.locale] = template

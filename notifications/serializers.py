@@ -264,6 +264,51 @@ class NotificationTemplateListSerializer(serializers.Serializer):
     content = NotificationTemplateSerializer(many=True)
 
 
+class TemplateImpactInputSerializer(NotificationTemplateInputSerializer):
+    """Body of POST /api/notifications/templates/impact: a template change, previewed and not saved.
+
+    With `id`, the fields given change that template (as PATCH would); without, it is a new
+    template (as POST would, so type, channel and locale are required).
+    """
+
+    id = UnquotedUUIDField(required=False, help_text="The template being changed; leave out for a new one.")
+    delete = serializers.BooleanField(
+        required=False, default=False, help_text="Preview deleting the template `id` instead."
+    )
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    appointmentId = serializers.UUIDField(source="appointment_id")
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    recipient = serializers.CharField(
+        source="masked_recipient", help_text="Masked: b***@example.com, +3069*****100."
+    )
+    change = serializers.ChoiceField(source="kind", choices=["added", "moved", "cancelled"])
+    oldDueAt = UTCDateTimeField(source="old_due_at", allow_null=True, help_text="null for an added delivery")
+    newDueAt = UTCDateTimeField(
+        source="new_due_at", allow_null=True, help_text="null for a cancelled delivery"
+    )
+
+
+class ImpactCountsSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    added = serializers.IntegerField()
+    moved = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+
+
+class TemplateImpactSerializer(serializers.Serializer):
+    appointments = serializers.IntegerField(help_text="Future appointments of the application looked at.")
+    appointmentsChanged = serializers.IntegerField(source="appointments_changed")
+    added = serializers.IntegerField(help_text="Pending deliveries that would be added.")
+    moved = serializers.IntegerField(help_text="Pending deliveries whose due time would change.")
+    cancelled = serializers.IntegerField(help_text="Pending deliveries that would be cancelled.")
+    byTypeAndChannel = ImpactCountsSerializer(source="by_type_and_channel", many=True)
+    sample = PlanChangeSerializer(many=True, help_text="The first ten changes, by appointment id.")
+
+
 # --- webhooks ------------------------------------------------------------------------
 
 

@@ -4,10 +4,12 @@ Senders and their verification are in notifications.senders; the delivery
 pipeline in notifications.pipeline.
 """
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +18,15 @@ from core.errors import Conflict, InvalidInput
 from core.models import assign_changes
 from notifications.backends.base import SendResult
 from notifications.backends.webhook import url_refusal_reason
-from notifications.models import TIMED_TYPES, Channel, NotificationTemplate, WebhookEndpoint, WebhookEvent
+from notifications.models import (
+    TIMED_TYPES,
+    Channel,
+    NotificationTemplate,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from notifications.pipeline.policy import policy_load, policy_with_template
+from notifications.pipeline.replan import ReplanSummary, replan_impact
 from notifications.senders.services import direct_message_send
 from notifications.templating import rendering
 from notifications.templating.samples import (
@@ -87,6 +97,47 @@ def template_update(*, template: NotificationTemplate, **changes: Any) -> Notifi
 
 def template_delete(*, template: NotificationTemplate) -> None:
     template.delete()
+
+
+def template_change_impact(
+    *,
+    application: Application,
+    template: NotificationTemplate | None,
+    values: Mapping[str, Any],
+    delete: bool = False,
+) -> ReplanSummary:
+    """What saving `values` onto `template` (None: a new one), or deleting it, does to booked appointments.
+
+    Checked as saving it would be (400 naming the field, 409 for a duplicate); nothing
+    is written. Only a replan (`appointments_replan`) changes the appointments' rows.
+    """
+    proposed = template_proposed(application=application, template=template, values=values, delete=delete)
+    policy = policy_with_template(policy_load(application=application), template=proposed, delete=delete)
+    return replan_impact(application=application, policy=policy)
+
+
+def template_proposed(
+    *,
+    application: Application,
+    template: NotificationTemplate | None,
+    values: Mapping[str, Any],
+    delete: bool = False,
+) -> NotificationTemplate:
+    """The template as a save of `values` would leave it, checked like one; not saved."""
+    if template is None:
+        if delete:
+            raise InvalidInput.for_field("id", "name the template whose deletion to preview")
+        proposed = NotificationTemplate(application=application, **values)
+    else:
+        proposed = copy.copy(template)
+        assign_changes(proposed, values, allowed=TEMPLATE_FIELDS)
+    if not delete:
+        _template_check(proposed)
+        try:
+            proposed.validate_constraints()
+        except ValidationError as error:
+            raise Conflict("; ".join(error.messages)) from None
+    return proposed
 
 
 def _template_check(template: NotificationTemplate) -> None:

@@ -24,6 +24,7 @@ urlpatterns = [
     *_route("tags", apis.TagListApi, "notifications-tags"),
     *_route("locales", apis.LocaleListApi, "notifications-locales"),
     *_route("templates/", crud_apis.TemplateListApi, "notifications-templates"),
+    *_route("templates/impact", crud_apis.TemplateImpactApi, "notifications-templates-impact"),
     *_route("templates/<str:template_id>", crud_apis.TemplateDetailApi, "notifications-template"),
     *_route("webhooks/", crud_apis.WebhookListApi, "notifications-webhooks"),
     *_route("webhooks/<str:endpoint_id>", crud_apis.WebhookDetailApi, "notifications-webhook"),

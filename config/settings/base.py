@@ -376,6 +376,8 @@ NOTIFICATIONS_DISPATCH_BATCH_SIZE = env_int("NOTIFICATIONS_DISPATCH_BATCH_SIZE",
 # A tick stops claiming after this many batches, so that it ends before the next one.
 NOTIFICATIONS_DISPATCH_MAX_BATCHES = env_int("NOTIFICATIONS_DISPATCH_MAX_BATCHES", 20)
 NOTIFICATIONS_SEND_BATCH_SIZE = env_int("NOTIFICATIONS_SEND_BATCH_SIZE", 50)
+# Appointments re-planned per transaction after a template change (notifications_replan).
+NOTIFICATIONS_REPLAN_BATCH_SIZE = env_int("NOTIFICATIONS_REPLAN_BATCH_SIZE", 500)
 # A claimed row whose worker has not renewed the claim within this time goes back to
 # PENDING: short, so that rows a killed worker held are sent seconds later, not minutes.
 # A worker renews the claims of its batch while it works through it; a batch still

@@ -7,10 +7,12 @@ the service's own address otherwise. "Re-check DNS" looks for the record again.
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.console import confirm_action
+from notifications.admin.replan import ReplanPreviewAdmin
 from notifications.models import (
     Channel,
     ChannelSender,
@@ -19,6 +21,8 @@ from notifications.models import (
     VerificationStatus,
     service_email_address,
 )
+from notifications.pipeline.policy import PlanningPolicy, policy_load, policy_with_notifications
+from notifications.pipeline.replan import appointments_replan, replan_impact
 from notifications.senders.domains import DnsLookupFailed, txt_record
 from notifications.senders.services import sender_domain_recheck
 from tenants.admin import ApplicationAdmin
@@ -103,6 +107,21 @@ def _pending_state(verification: SenderVerification) -> str:
     )
 
 
+def replan_question(applications: QuerySet) -> str:
+    """What re-planning the applications' booked appointments under their current policy would do."""
+    added = moved = cancelled = appointments = 0
+    for application in applications:
+        summary = replan_impact(application=application, policy=policy_load(application=application))
+        added, moved, cancelled = added + summary.added, moved + summary.moved, cancelled + summary.cancelled
+        appointments += summary.appointments
+    return (
+        "Re-plan the pending reminders and room links of these applications' booked appointments under "
+        f"their templates and settings as they are now? Of {appointments} future appointment(s), this adds "
+        f"{added}, moves {moved} and cancels {cancelled} pending deliveries; those already sent, or being "
+        "sent, stay as they are."
+    )
+
+
 def sender_states(application: Application) -> list[tuple[str, str, str, str]]:
     """(channel, identity, state, sends as) per channel: verified, pending verification, or not set up."""
     senders = {sender.channel: sender for sender in ChannelSender.objects.filter(application=application)}
@@ -137,8 +156,47 @@ def sender_states(application: Application) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-class ApplicationConsoleAdmin(ApplicationAdmin):
-    """The Applications admin with the application's senders, read-only, and their verification state."""
+class ApplicationConsoleAdmin(ReplanPreviewAdmin, ApplicationAdmin):
+    """The Applications admin with the application's senders, read-only, and their verification state.
+
+    Switching the application's notifications on or off shows first what re-planning its
+    booked appointments would do (ReplanPreviewAdmin).
+    """
+
+    actions = ["replan_booked"]
+
+    def replan_application(self, obj: Application) -> Application:
+        return obj
+
+    @admin.action(description="Re-plan notifications of booked appointments", permissions=["change"])
+    def replan_booked(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        done: list[str] = []
+        confirming = request.POST.get("confirm") == "yes"
+        response = confirm_action(
+            self,
+            request,
+            queryset,
+            action="replan_booked",
+            title="Re-plan notifications of booked appointments",
+            question="" if confirming else replan_question(queryset),
+            button="Yes, re-plan them",
+            perform=lambda application: done.append(
+                f"{application}: {appointments_replan(application=application).line()}"
+            ),
+            done="Re-planned the booked appointments of {count} application(s).",
+        )
+        for line in done:
+            messages.info(request, line)
+        return response
+
+    def replan_proposal(self, request, obj, form) -> tuple[Application, PlanningPolicy] | None:
+        if obj is None or "notifications_active" not in form.changed_data:
+            return None
+        stored = Application.objects.get(pk=obj.pk)
+        policy = policy_with_notifications(
+            policy_load(application=stored), active=form.cleaned_data["notifications_active"]
+        )
+        return stored, policy
 
     readonly_fields = [*ApplicationAdmin.readonly_fields, "sender_settings"]
     fieldsets = [

@@ -18,9 +18,12 @@ from appointments.admin import zone_choices
 from core.errors import DomainError
 from notifications import selectors, services
 from notifications.admin.crud import ServiceCrudAdmin, not_found
-from notifications.models import Channel, NotificationTemplate
+from notifications.admin.replan import ReplanPreviewAdmin
+from notifications.models import TIMED_TYPES, Channel, NotificationTemplate
+from notifications.pipeline.policy import PlanningPolicy, policy_load, policy_with_template
 from notifications.templating import rendering
 from participants.contacts import normalize_phone
+from tenants.models import Application
 
 # The API's field names in services' errors -> the admin form's fields.
 TEMPLATE_FORM_FIELDS = {
@@ -32,6 +35,10 @@ TEMPLATE_FORM_FIELDS = {
     "type": "type",
     "channel": "channel",
 }
+
+
+# What decides when, whether and how a REMINDER or ROOM template is sent.
+PLANNING_FIELDS = frozenset({"type", "channel", "locale", "period", "active"})
 
 
 class NotificationTemplateForm(forms.ModelForm):
@@ -85,7 +92,7 @@ class TestSendForm(forms.Form):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(ServiceCrudAdmin, admin.ModelAdmin):
+class NotificationTemplateAdmin(ReplanPreviewAdmin, ServiceCrudAdmin, admin.ModelAdmin):
     form = NotificationTemplateForm
     change_form_template = "admin/notifications/notificationtemplate/change_form.html"
     list_display = ["__str__", "type", "channel", "locale", "period", "active", "application", "updated_at"]
@@ -112,6 +119,21 @@ class NotificationTemplateAdmin(ServiceCrudAdmin, admin.ModelAdmin):
 
     def service_delete(self, obj: NotificationTemplate) -> None:
         services.template_delete(template=obj)
+
+    def replan_application(self, obj: NotificationTemplate) -> Application:
+        return obj.application
+
+    def replan_proposal(self, request, obj, form) -> tuple[Application, PlanningPolicy] | None:
+        """A REMINDER or ROOM template added, or changed in what decides when and whether it is sent."""
+        values = self.service_values(form)
+        stored = NotificationTemplate.objects.select_related("application").get(pk=obj.pk) if obj else None
+        application = stored.application if stored else form.cleaned_data["application"]
+        timed = values["type"] in TIMED_TYPES or (stored is not None and stored.type in TIMED_TYPES)
+        changed = {name for name, value in values.items() if stored is None or getattr(stored, name) != value}
+        if not timed or not changed & PLANNING_FIELDS:
+            return None
+        proposed = services.template_proposed(application=application, template=stored, values=values)
+        return application, policy_with_template(policy_load(application=application), template=proposed)
 
     def get_urls(self):
         app_label, model_name = self.opts.app_label, self.opts.model_name

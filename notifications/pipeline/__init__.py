@@ -13,4 +13,6 @@ The path of one reminder:
 states.py holds the shared vocabulary; claim.py also reconciles rows whose worker died;
 resend.py queues fresh copies of past deliveries; feedback.py records what providers report later;
 fallback.py queues the email that replaces an SMS that did not reach its recipient.
+policy.py is what planning reads (templates, senders, endpoints); replan.py re-plans booked
+appointments after it changed, with plan_diff.py saying what changes.
 """

@@ -23,7 +23,6 @@ from appointments.models import Appointment
 from notifications.models import (
     OPEN_STATUSES,
     TIMED_TYPES,
-    ChannelSender,
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
@@ -33,6 +32,7 @@ from notifications.models import (
 )
 from notifications.pipeline import snapshots
 from notifications.pipeline.outbox import deliveries_cancel, deliveries_save
+from notifications.pipeline.policy import PlanningPolicy, policy_load
 from notifications.pipeline.quiet_hours import QuietHours, quiet_hold, recipient_zone
 from notifications.pipeline.states import (
     DELETED_REASON,
@@ -43,7 +43,6 @@ from notifications.pipeline.states import (
     SUPERSEDED_REASON,
     notifications_on,
 )
-from notifications.selectors import templates_for_appointment
 from participants.models import Participant, ParticipantType
 from tenants.application_settings import quiet_hours
 
@@ -89,7 +88,7 @@ def deliveries_plan(
         deliveries_cancel(
             appointment_id=appointment.pk, types=[NotificationType.UPDATE], reason=SUPERSEDED_REASON
         )
-    planner = _Planner(appointment, exclude_participant=removed.pk if removed is not None else None)
+    planner = _Planner.load(appointment, exclude_participant=removed.pk if removed is not None else None)
     rows = planner.immediate(notification_type)
     if change in (AppointmentChange.CREATED, AppointmentChange.RESCHEDULED):
         rows += planner.timed()
@@ -157,7 +156,7 @@ def _plan_deleted(appointment: Appointment) -> list[Delivery]:
     deliveries_cancel(appointment_id=appointment.pk, reason=DELETED_REASON)
     if not notifications_on(appointment):
         return []
-    planner = _Planner(appointment)
+    planner = _Planner.load(appointment)
     cancel = NotificationType.CANCEL
     rows = []
     event = None
@@ -201,27 +200,58 @@ class _Recipient:
         return [participant.participant_id for participant in self.participants]
 
 
-class _Planner:
-    """Builds the rows of one appointment; reads senders, customers and endpoints once."""
+def timed_plan(
+    *, appointment: Appointment, policy: PlanningPolicy, customers: list[Participant], now: datetime
+) -> list[Delivery]:
+    """The REMINDER and ROOM rows `policy` calls for, exactly as the live planner writes them; reads nothing.
 
-    def __init__(self, appointment: Appointment, *, exclude_participant: Any = None) -> None:
+    `customers` are the appointment's CUSTOMER participants in the order they joined
+    (`planning_customers`). The replanner compares this with the rows already queued.
+    """
+    if not policy.notifies(appointment):
+        return []
+    return _Planner(appointment, policy=policy, customers=customers, now=now).timed()
+
+
+def planning_customers(appointment_ids: list[Any]) -> dict[Any, list[Participant]]:
+    """The CUSTOMER participants of each appointment, in the order they joined; one query."""
+    customers: dict[Any, list[Participant]] = {pk: [] for pk in appointment_ids}
+    rows = Participant.objects.filter(appointment_id__in=appointment_ids, type=ParticipantType.CUSTOMER)
+    for customer in rows.order_by("created_at", "id"):
+        customers[customer.appointment_id].append(customer)
+    return customers
+
+
+class _Planner:
+    """Builds the rows of one appointment from a policy and its customers, without reading anything."""
+
+    def __init__(
+        self,
+        appointment: Appointment,
+        *,
+        policy: PlanningPolicy,
+        customers: list[Participant],
+        now: datetime | None = None,
+    ) -> None:
         self.appointment = appointment
-        self.now = timezone.now()
-        self.channels = set(
-            ChannelSender.objects.filter(application_id=appointment.application_id).values_list(
-                "channel", flat=True
-            )
-        )
-        customers = Participant.objects.filter(appointment_id=appointment.pk, type=ParticipantType.CUSTOMER)
-        if exclude_participant is not None:
-            customers = customers.exclude(pk=exclude_participant)
-        self.customers = list(customers.order_by("created_at", "id"))
-        self.endpoints = list(
-            WebhookEndpoint.objects.filter(application_id=appointment.application_id, active=True)
-        )
+        self.policy = policy
+        self.customers = customers
+        self.now = now or timezone.now()
         self._recipients: dict[str, list[_Recipient]] = {}
         window = quiet_hours(appointment.application)
         self.quiet = QuietHours(*window) if window is not None else None
+
+    @classmethod
+    def load(cls, appointment: Appointment, *, exclude_participant: Any = None) -> "_Planner":
+        """A planner for the appointment as stored: reads the policy and the customers."""
+        customers = Participant.objects.filter(appointment_id=appointment.pk, type=ParticipantType.CUSTOMER)
+        if exclude_participant is not None:
+            customers = customers.exclude(pk=exclude_participant)
+        return cls(
+            appointment,
+            policy=policy_load(application=appointment.application),
+            customers=list(customers.order_by("created_at", "id")),
+        )
 
     def recipients(self, channel: str, only_participant: str | None = None) -> list[_Recipient]:
         """Each address on `channel` once, with the customers at it (all, or only `only_participant`'s)."""
@@ -277,15 +307,13 @@ class _Planner:
     def templated(self, type: str) -> Iterator[tuple[str, NotificationTemplate]]:
         """(channel, template) for every verified person channel and each template chosen for it."""
         for channel in _PERSON_CHANNELS:
-            if channel not in self.channels:
+            if channel not in self.policy.channels:
                 continue
-            for template in templates_for_appointment(
-                appointment=self.appointment, type=type, channel=channel
-            ):
+            for template in self.policy.templates_for(self.appointment, type=type, channel=channel):
                 yield channel, template
 
     def endpoints_for(self, type: str) -> list[WebhookEndpoint]:
-        return [endpoint for endpoint in self.endpoints if type in endpoint.events]
+        return self.policy.endpoints_for(type)
 
     def immediate(self, type: str) -> list[Delivery]:
         """Rows due now: every customer on every channel, and every endpoint listening for `type`."""
@@ -318,13 +346,7 @@ class _Planner:
         if not endpoints:
             return []
         # Webhooks have no template of their own: they fire at the periods the application's templates use.
-        periods = sorted(
-            set(
-                NotificationTemplate.objects.filter(
-                    application_id=self.appointment.application_id, type=type, active=True
-                ).values_list("period", flat=True)
-            )
-        )
+        periods = self.policy.periods(type)
         return [
             self._late_checked(self.webhook_row(type, endpoint, _before(self.appointment.start, period)))
             for period in periods

@@ -19,6 +19,7 @@ ENDED_REASON = "the appointment ended"
 SUPERSEDED_REASON = "superseded by a later change"
 REMOVED_REASON = "the recipient no longer takes part"
 OPTED_OUT_REASON = "the recipient opted out of SMS (replied STOP)"
+REPLANNED_REASON = "re-planned after the notification templates or settings changed"
 
 # What the reconciler writes on a row whose worker died during its provider call
 # (Delivery.last_error): the outcome is unknown, the message may have been delivered.

@@ -22,6 +22,7 @@ def test_schema_lists_the_notification_operations(tmp_path):
         "/api/notifications/tags",
         "/api/notifications/locales",
         "/api/notifications/templates/",
+        "/api/notifications/templates/impact",
         "/api/notifications/templates/{template_id}",
         "/api/notifications/webhooks/",
         "/api/notifications/webhooks/{endpoint_id}",

@@ -1,9 +1,9 @@
-import sys
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
 from core.api.fields import parse_datetime_utc
+from notifications.management.progress import progress_bar
 from notifications.models import DeliveryChannel, NotificationType
 from notifications.pipeline.resend import notifications_resend
 from notifications.serializers import PUBLIC_DELIVERY_STATUSES
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{summary.matched} deliveries match; dry run, nothing queued")
             self._held_back(summary.held_back)
             return
-        with _progress_bar() as bar:
+        with progress_bar(desc="resending", unit="delivery") as bar:
             summary = notifications_resend(**criteria, progress=bar.update if bar else None)
         self.stdout.write(
             f"{summary.matched} deliveries matched, {summary.queued} queued again, "
@@ -61,22 +61,6 @@ class Command(BaseCommand):
                 f"{count} held back: their worker was lost during the provider call, so they may have "
                 "been delivered; --include-unknown-outcome sends them again too"
             )
-
-
-class _progress_bar:
-    """tqdm on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean)."""
-
-    def __enter__(self):
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc="resending", unit="delivery", file=sys.stderr)
-        return self.bar
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _uuid(value: str) -> uuid.UUID:
