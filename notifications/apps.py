@@ -7,12 +7,15 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps announce; this app acts (docs/architecture.md, "Events").
         from appointments.changes import APPOINTMENT_CHANGED
+        from notifications.pipeline.participant_events import deliveries_plan_for_confirmation
         from notifications.pipeline.planning import deliveries_plan_for_change
         from notifications.senders.services import one_time_code_send
+        from participants.confirmations import PARTICIPANT_CONFIRMATION_RECORDED
         from participants.otp import ONE_TIME_CODE_ISSUED
 
         APPOINTMENT_CHANGED.subscribe(deliveries_plan_for_change)
         ONE_TIME_CODE_ISSUED.subscribe(one_time_code_send)
+        PARTICIPANT_CONFIRMATION_RECORDED.subscribe(deliveries_plan_for_confirmation)
         self._operations_register()
 
     @staticmethod

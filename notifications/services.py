@@ -16,7 +16,13 @@ from core.errors import Conflict, InvalidInput
 from core.models import assign_changes
 from notifications.backends.base import SendResult
 from notifications.backends.webhook import url_refusal_reason
-from notifications.models import TIMED_TYPES, Channel, NotificationTemplate, NotificationType, WebhookEndpoint
+from notifications.models import (
+    TIMED_TYPES,
+    Channel,
+    NotificationTemplate,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from notifications.senders.services import direct_message_send
 from notifications.templating import rendering
 from notifications.templating.replies import reply_prompt_wanted
@@ -159,11 +165,11 @@ def _webhook_endpoint_check(endpoint: WebhookEndpoint) -> None:
     reason = url_refusal_reason(endpoint.url)
     if reason:
         errors["url"] = [reason]
-    unknown = [event for event in endpoint.events if event not in NotificationType.values]
+    unknown = [event for event in endpoint.events if event not in WebhookEvent.values]
     if not endpoint.events:
         errors["events"] = ["name at least one event"]
     elif unknown:
-        errors["events"] = [f"unknown event {unknown[0]}; events are {', '.join(NotificationType.values)}"]
+        errors["events"] = [f"unknown event {unknown[0]}; events are {', '.join(WebhookEvent.values)}"]
     if not endpoint.secret:
         errors["secret"] = ["is required: every delivery is signed with it"]
     elif len(endpoint.secret) < MIN_SECRET_LENGTH:

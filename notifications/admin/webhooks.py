@@ -7,12 +7,12 @@ from django.contrib import admin
 
 from notifications import services
 from notifications.admin.crud import ServiceCrudAdmin
-from notifications.models import NotificationType, WebhookEndpoint
+from notifications.models import WebhookEndpoint, WebhookEvent
 
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
-    events = forms.MultipleChoiceField(choices=NotificationType.choices, widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
     # Write-only: the secret signs every delivery and is never shown again.
     new_secret = forms.CharField(
         label="Secret",
