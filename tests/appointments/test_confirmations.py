@@ -1,4 +1,4 @@
-"""GET /api/appointments/{id}/confirmations: the participants' answers, to whoever may read the appointment."""
+"""GET /api/appointments/{id}/confirmations: the participants' answers, to whoever may read it."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Reading SMS replies, and the prompt `{{replyPrompt}}` renders: in the customer's language, or not at all."""
+"""Reading SMS replies, and what `{{replyPrompt}}` renders: in the customer's language, or nothing."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""POST /api/notifications/sms/inbound: signed SMS replies, STOP/START, confirmations and the daily help text."""
+"""POST /api/notifications/sms/inbound: signed replies, STOP/START, confirmations, the daily help text."""
 
 from datetime import timedelta
 from urllib.parse import urlencode
