@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -66,7 +67,11 @@ def twilio_signed_params(request) -> dict[str, str]:
     """The form Twilio posted, once its X-Twilio-Signature is shown to match; else 403."""
     if not settings.TWILIO_AUTH_TOKEN:
         raise ServiceUnavailable("Twilio is not configured")
-    params = {key: request.POST.get(key) for key in request.POST}
+    try:
+        params = {key: request.POST.get(key) for key in request.POST}
+    except (UnsupportedMediaType, ParseError):
+        # Twilio posts forms only: any other body is not Twilio's, and unsigned.
+        raise Forbidden("the X-Twilio-Signature does not match") from None
     # Twilio signs the URL it was given, which is the public one, not what the proxy forwarded.
     url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
     signature = request.META.get(SIGNATURE_HEADER, "")

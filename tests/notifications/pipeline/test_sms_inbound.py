@@ -82,6 +82,18 @@ def test_an_unsigned_reply_is_refused(api_client, twilio_fake, asking, templates
     assert customer_of(appointment).confirmation == Confirmation.NONE
 
 
+def test_a_body_that_is_no_form_is_refused_as_unsigned(api_client, twilio_fake, asking, templates, schedule):
+    appointment = schedule()
+    body = {"From": CUSTOMER_PHONE, "To": APP_NUMBER, "Body": "YES"}
+
+    for response in (
+        api_client.post(PATH, body, format="json"),
+        api_client.post(PATH, body, format="multipart"),
+    ):
+        assert response.status_code == 403
+    assert customer_of(appointment).confirmation == Confirmation.NONE
+
+
 def test_a_reply_signed_with_another_token_is_refused(inbound, asking, templates, schedule):
     appointment = schedule()
 
