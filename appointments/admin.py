@@ -17,13 +17,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from appointments import services
 from appointments.admin_attendance import AttendanceFilter, attendance_of
 from appointments.models import Appointment, InteractionState
 from core.console import ServiceBackedAdmin, confirm_action
-from participants.models import Participant
+from participants.models import Confirmation, Participant, ParticipantType
 from tenants.admin_scoping import (
     TenantScopedAdmin,
     TenantScopedInline,
@@ -106,6 +106,59 @@ class OrganizerFilter(admin.SimpleListFilter):
         return queryset if self.value() is None else queryset.filter(organizer_id=self.value())
 
 
+# --- the customers' answers (confirmation replies and links) ----------------------------
+
+CONFIRMED, DECLINED, NO_ANSWER = "confirmed", "declined", "none"
+
+
+def _customers_answering(answer: str):
+    return Exists(
+        Participant.objects.filter(
+            appointment_id=OuterRef("pk"), type=ParticipantType.CUSTOMER, confirmation=answer
+        )
+    )
+
+
+CONFIRMATION_FILTERS = {
+    CONFIRMED: _customers_answering(Confirmation.CONFIRMED),
+    DECLINED: _customers_answering(Confirmation.DECLINED),
+    NO_ANSWER: ~_customers_answering(Confirmation.CONFIRMED) & ~_customers_answering(Confirmation.DECLINED),
+}
+
+
+class ConfirmationFilter(admin.SimpleListFilter):
+    """Whether a customer confirmed or declined; "no answer" when no customer did either."""
+
+    title = "customer confirmation"
+    parameter_name = "confirmation"
+
+    def lookups(self, request, model_admin):
+        return [(CONFIRMED, "Confirmed"), (DECLINED, "Declined"), (NO_ANSWER, "No answer")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        condition = None if value is None else CONFIRMATION_FILTERS.get(value)
+        return queryset if condition is None else queryset.filter(condition)
+
+
+def confirmation_summary(*, customers: int, confirmed: int, declined: int) -> str:
+    """The customers' answers in a few words: "confirmed", "declined", "1 confirmed, 1 no answer", "—"."""
+    if not customers:
+        return "—"
+    if confirmed == customers:
+        return CONFIRMED
+    if declined == customers:
+        return DECLINED
+    if not confirmed and not declined:
+        return "no answer"
+    counts = [
+        (confirmed, "confirmed"),
+        (declined, "declined"),
+        (customers - confirmed - declined, "no answer"),
+    ]
+    return ", ".join(f"{count} {label}" for count, label in counts if count)
+
+
 # --- the change form ---------------------------------------------------------------
 
 
@@ -172,7 +225,18 @@ class ParticipantInline(TenantScopedInline, admin.TabularInline):
     """Shown, not edited: participants join and leave through the API's participant operations."""
 
     model = Participant
-    readonly_fields = ["participant_id", "type", "state", "first_name", "last_name", "email", "phone"]
+    readonly_fields = [
+        "participant_id",
+        "type",
+        "state",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "confirmation",
+        "confirmation_at",
+        "confirmation_channel",
+    ]
     fields = list(readonly_fields)
     extra = 0
     can_delete = False
@@ -189,6 +253,20 @@ class ParticipantTotal(TypedDict):
     """What AppointmentAdmin.get_queryset annotates each row with."""
 
     participant_total: int
+    customer_total: int
+    confirmed_total: int
+    declined_total: int
+
+
+def _customers(**conditions: str) -> Count:
+    return Count(
+        "participants",
+        filter=Q(
+            participants__type=ParticipantType.CUSTOMER,
+            **{f"participants__{k}": v for k, v in conditions.items()},
+        ),
+        distinct=True,
+    )
 
 
 @admin.register(Appointment)
@@ -203,10 +281,18 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
         "notifications_active",
         "participant_count",
         "attendance",
+        "confirmation",
         "application",
     ]
     list_display_links = ["title_or_id"]
-    list_filter = [StatusFilter, AttendanceFilter, "application", OrganizerFilter, "notifications_active"]
+    list_filter = [
+        StatusFilter,
+        AttendanceFilter,
+        ConfirmationFilter,
+        "application",
+        OrganizerFilter,
+        "notifications_active",
+    ]
     list_select_related = ["application"]
     search_fields = [
         "title",
@@ -267,7 +353,16 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     service_field_names = {"start": "start", "duration": "duration", "timezone": "timezone", "title": "title"}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(participant_total=Count("participants", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                participant_total=Count("participants", distinct=True),
+                customer_total=_customers(),
+                confirmed_total=_customers(confirmation=Confirmation.CONFIRMED),
+                declined_total=_customers(confirmation=Confirmation.DECLINED),
+            )
+        )
 
     # Appointments come from the contact-center integration through the API,
     # which knows the organizer's agent id and the routing; the console does not invent them.
@@ -313,6 +408,15 @@ class AppointmentAdmin(ServiceBackedAdmin, TenantScopedAdmin, admin.ModelAdmin):
     @admin.display(description="participants", ordering="participant_total")
     def participant_count(self, appointment: "WithAnnotations[Appointment, ParticipantTotal]") -> int:
         return appointment.participant_total
+
+    @admin.display(description="confirmation")
+    def confirmation(self, appointment: "WithAnnotations[Appointment, ParticipantTotal]") -> str:
+        """The customers' answers to "will you attend?" (SMS reply or email link)."""
+        return confirmation_summary(
+            customers=appointment.customer_total,
+            confirmed=appointment.confirmed_total,
+            declined=appointment.declined_total,
+        )
 
     # --- saving through the services ---
 

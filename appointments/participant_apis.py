@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from appointments import participant_serializers as s
 from appointments import participant_services as services
 from appointments.apis import TAGS, OperationApi, appointment_response, validated
-from appointments.selectors import participant_get
+from appointments.selectors import appointment_confirmations_get, participant_get
 from appointments.serializers import GetAppointmentResponseSerializer
 from core.api.schema import error_responses
 from participants.models import Participant
@@ -16,7 +16,7 @@ from tenants.permissions import operation_roles
 from tenants.principal import request_principal
 from tenants.roles import Role
 
-AGENT, SUPERVISOR, CUSTOMER = Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER
+AGENT, SUPERVISOR, CUSTOMER, CLIENT_SERVICE = Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER, Role.CLIENT_SERVICE
 
 
 class ParticipantAgentsApi(OperationApi):
@@ -110,3 +110,24 @@ class ParticipantDetailApi(OperationApi):
     def delete(self, request: Request, id: str, pid: str) -> Response:
         appointment = services.participant_remove(participant=self.participant(id, pid))
         return appointment_response(appointment)
+
+
+class AppointmentConfirmationsApi(OperationApi):
+    # Whoever may read the appointment (getAppointment) may read its participants' answers.
+    roles = {"GET": (AGENT, SUPERVISOR, CUSTOMER, CLIENT_SERVICE)}
+
+    @extend_schema(
+        operation_id="getAppointmentConfirmations",
+        summary="The participants' answers to 'will you attend?' (SMS reply or email link)",
+        description=(
+            "confirmation is NONE, CONFIRMED or DECLINED; answeredAt and channel (SMS or EMAIL) are null "
+            "while NONE. The last answer counts. A customer sees only CUSTOMER participants."
+        ),
+        tags=TAGS,
+        responses={200: s.AppointmentConfirmationsSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        confirmations = appointment_confirmations_get(
+            principal=request_principal(request), appointment_id=id, roles=operation_roles(self, request)
+        )
+        return Response(s.AppointmentConfirmationsSerializer(confirmations).data)

@@ -163,6 +163,35 @@ def participant_get(
     return participant
 
 
+@dataclass(frozen=True)
+class AppointmentConfirmations:
+    appointment: Appointment
+    participants: list[Participant]
+
+
+def appointment_confirmations_get(
+    *, principal: Principal, appointment_id: object, roles: Iterable[str] | None = None
+) -> AppointmentConfirmations:
+    """The participants' answers to "will you attend?" of an appointment the caller reaches (two queries).
+
+    The same reach as appointment_get; a caller reaching it only as its customer sees
+    the CUSTOMER participants, as participant_get shows them.
+    """
+    acting = acting_roles(principal, roles)
+    staff = acting - {Role.CUSTOMER}
+    if staff:
+        try:
+            appointment = appointment_get(principal=principal, appointment_id=appointment_id, roles=staff)
+        except NotFound:
+            if Role.CUSTOMER not in acting:
+                raise
+        else:
+            return AppointmentConfirmations(appointment, list(appointment.participants.all()))
+    appointment = appointment_get(principal=principal, appointment_id=appointment_id, roles={Role.CUSTOMER})
+    customers = [p for p in appointment.participants.all() if p.type == ParticipantType.CUSTOMER]
+    return AppointmentConfirmations(appointment, customers)
+
+
 def _participant_of(appointment: Appointment, participant_id: str) -> Participant:
     # The appointment came with its participants prefetched: no further query.
     for participant in appointment.participants.all():

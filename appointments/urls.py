@@ -23,6 +23,12 @@ urlpatterns = [
         name="participant-detail",
         slash=False,
     ),
+    *both_slashes(
+        rf"{ID}/confirmations",
+        participant_apis.AppointmentConfirmationsApi,
+        name="appointment-confirmations",
+        slash=False,
+    ),
     re_path(r"^$", apis.AppointmentCollectionApi.as_view(), name="appointment-collection"),
     *both_slashes("count", apis.AppointmentCountApi, name="appointment-count", slash=False),
     *both_slashes(

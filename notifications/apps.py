@@ -11,9 +11,11 @@ class NotificationsConfig(AppConfig):
         from notifications.pipeline.attendance import deliveries_plan_for_no_show, deliveries_plan_for_waiting
         from notifications.pipeline.fallback import sms_fallback_for_undelivered
         from notifications.pipeline.feedback import SMS_UNDELIVERED
+        from notifications.pipeline.participant_events import deliveries_plan_for_confirmation
         from notifications.pipeline.planning import deliveries_plan_for_change
         from notifications.pipeline.quiet_replanning import deliveries_quiet_replan_for_settings
         from notifications.senders.services import one_time_code_send
+        from participants.confirmations import PARTICIPANT_CONFIRMATION_RECORDED
         from participants.otp import ONE_TIME_CODE_ISSUED
         from tenants.application_settings import APPLICATION_SETTINGS_CHANGED
 
@@ -24,6 +26,7 @@ class NotificationsConfig(AppConfig):
         APPLICATION_SETTINGS_CHANGED.subscribe(deliveries_quiet_replan_for_settings)
         # Within this app: the send ledger and the status callback announce, the email fallback acts.
         SMS_UNDELIVERED.subscribe(sms_fallback_for_undelivered)
+        PARTICIPANT_CONFIRMATION_RECORDED.subscribe(deliveries_plan_for_confirmation)
         self._operations_register()
 
     @staticmethod

@@ -34,6 +34,11 @@ class WebhookEvent(models.TextChoices):
     APPOINTMENT_NO_SHOW = "appointment.no_show"
 
 
+# A delivery no endpoint subscribes to: the help text answering an SMS reply the
+# service could not read (pipeline/replies.py), at most one a day per number.
+HELP_REPLY = "HELP_REPLY"
+DELIVERY_TYPES = [*WebhookEvent.choices, (HELP_REPLY, "Help reply")]
+
 # Types sent some time before the start; their templates say how long before.
 TIMED_TYPES = (NotificationType.REMINDER, NotificationType.ROOM)
 
@@ -268,8 +273,8 @@ class Delivery(TenantOwnedModel):
     # Also sent to webhook receivers (X-Delivery-Id), which deduplicate on it.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     appointment_id = models.UUIDField(db_index=True)
-    # A notification type, or for webhooks one of the events of WebhookEvent.
-    type = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    # A notification type, for webhooks one of the events of WebhookEvent, or HELP_REPLY.
+    type = models.CharField(max_length=32, choices=DELIVERY_TYPES)
     channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
     template = models.ForeignKey(
         NotificationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

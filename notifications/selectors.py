@@ -21,6 +21,7 @@ from notifications.models import (
     internal_statuses,
 )
 from notifications.templating import rendering
+from notifications.templating.replies import reply_prompt_wanted
 from notifications.templating.samples import (
     sample_appointment,
     sample_organizer,
@@ -110,6 +111,7 @@ def template_preview(template: NotificationTemplate, *, timezone_name: str) -> r
         recipient=recipient,
         organizer=sample_organizer(appointment),
         locale=template.locale,
+        with_reply_prompt=reply_prompt_wanted(template.application, template.channel),
     )
     return rendering.render_message(
         subject=template.subject, text_body=template.text_body, html_body=template.html_body, context=context
@@ -126,6 +128,7 @@ def tag_catalogue(*, locale: str = rendering.FALLBACK_LOCALE) -> list[dict[str, 
         recipient=sample_recipient(appointment),
         organizer=sample_organizer(appointment),
         locale=locale,
+        with_reply_prompt=True,  # the example shows what the tag says when it is on
     )
     names = [
         *rendering.VALUE_TAGS,

@@ -29,6 +29,7 @@ from notifications.pipeline.policy import policy_load, policy_with_template
 from notifications.pipeline.replan import ReplanSummary, replan_impact
 from notifications.senders.services import direct_message_send
 from notifications.templating import rendering
+from notifications.templating.replies import reply_prompt_wanted
 from notifications.templating.samples import (
     sample_appointment,
     sample_organizer,
@@ -247,7 +248,11 @@ def notification_test_send(
         appointment, email=to if channel == Channel.EMAIL else "", phone=to if channel == Channel.SMS else ""
     )
     context = rendering.build_context(
-        appointment=appointment, recipient=recipient, organizer=sample_organizer(appointment), locale=locale
+        appointment=appointment,
+        recipient=recipient,
+        organizer=sample_organizer(appointment),
+        locale=locale,
+        with_reply_prompt=reply_prompt_wanted(application, channel),
     )
     rendered = rendering.render_message(
         subject=subject, text_body=text_body, html_body=html_body, context=context

@@ -30,4 +30,5 @@ urlpatterns = [
     *_route("webhooks/<str:endpoint_id>", crud_apis.WebhookDetailApi, "notifications-webhook"),
     *_route("deliveries/", delivery_apis.DeliveryListApi, "notifications-deliveries"),
     *_route("twilio/status", delivery_apis.TwilioStatusApi, "notifications-twilio-status"),
+    *_route("sms/inbound", delivery_apis.TwilioInboundApi, "notifications-sms-inbound"),
 ]

@@ -16,6 +16,7 @@ from notifications.models import Channel, ChannelSender, NotificationTemplate, W
 from notifications.senders.selectors import sender_require
 from notifications.templating import rendering
 from notifications.templating.layout import email_html
+from notifications.templating.replies import reply_prompt_wanted
 from participants.models import Participant
 
 
@@ -66,13 +67,14 @@ def webhook_compose(
     appointment: Appointment,
     appointment_payload: dict[str, Any],
     delivery_id: uuid.UUID | str,
+    extra: dict[str, Any] | None = None,
 ) -> WebhookMessage:
-    """`appointment_payload` is the appointment as the appointments API shows it."""
+    """`appointment_payload` is the appointment as the appointments API shows it; `extra` adds to the body."""
     return WebhookMessage(
         url=endpoint.url,
         secret=endpoint.secret,
         event=event,
-        payload={"event": event, "appointment": appointment_payload},
+        payload={"event": event, "appointment": appointment_payload, **(extra or {})},
         delivery_id=str(delivery_id),
         headers=webhook_headers(appointment),
     )
@@ -91,7 +93,11 @@ def _render(
     organizer: Participant | None,
 ) -> rendering.RenderedMessage:
     context = rendering.build_context(
-        appointment=appointment, recipient=recipient, organizer=organizer, locale=template.locale
+        appointment=appointment,
+        recipient=recipient,
+        organizer=organizer,
+        locale=template.locale,
+        with_reply_prompt=reply_prompt_wanted(appointment.application, template.channel),
     )
     return rendering.render_message(
         subject=template.subject, text_body=template.text_body, html_body=template.html_body, context=context

@@ -16,7 +16,14 @@ from appointments.services import appointment_activate
 from calendars.attachments import email_attachments
 from notifications.backends.base import EmailMessage, Message, SmsMessage, WebhookMessage
 from notifications.backends.webhook import DELIVERY_HEADER
-from notifications.models import ChannelSender, Delivery, DeliveryChannel, NotificationType, WebhookEndpoint
+from notifications.models import (
+    HELP_REPLY,
+    ChannelSender,
+    Delivery,
+    DeliveryChannel,
+    NotificationType,
+    WebhookEndpoint,
+)
 from notifications.pipeline import composition
 from notifications.pipeline.batch import SendBatch, batch_of
 from notifications.pipeline.snapshots import appointment_payload
@@ -51,14 +58,19 @@ def delivery_message(delivery: Delivery, batch: SendBatch | None = None) -> Mess
         raise DeliveryCancelled(OPTED_OUT_REASON)
     if delivery.type == NotificationType.CANCEL or delivery.type in SNAPSHOT_EVENTS:
         return _snapshot_message(delivery, batch)
+    if delivery.type == HELP_REPLY:
+        return _help_reply_message(delivery, batch)
     appointment = _current_appointment(delivery, batch)
     if delivery.channel == DeliveryChannel.WEBHOOK:
+        # The participant.* events carry the answer as it was given (pipeline/participant_events.py).
+        participant = (delivery.snapshot or {}).get("participant")
         return composition.webhook_compose(
             endpoint=_endpoint(delivery),
             event=delivery.type,
             appointment=appointment,
             appointment_payload=appointment_payload(appointment),
             delivery_id=delivery.pk,
+            extra={"participant": participant} if participant else None,
         )
     template = delivery.template
     if template is None or not template.active:
@@ -175,6 +187,18 @@ def _snapshot_message(delivery: Delivery, batch: SendBatch) -> Message:
         if event
         else (),
         headers={**from_headers.extra(), DELIVERY_HEADER: str(delivery.pk)},
+    )
+
+
+def _help_reply_message(delivery: Delivery, batch: SendBatch) -> SmsMessage:
+    """The help text written when the reply came in (pipeline/replies.py); it needs no template."""
+    if not delivery.application.notifications_active:
+        raise DeliveryCancelled("notifications are switched off for this application")
+    return SmsMessage(
+        to=delivery.recipient,
+        from_number=_sender(delivery, batch).from_number,
+        body=(delivery.snapshot or {}).get("body", ""),
+        status_callback=status_callback_url(),
     )
 
 

@@ -25,6 +25,7 @@ from django.utils.html import escape, strip_tags
 
 from calendars.links import google_calendar_url, ics_url
 from core.api.fields import normalize_locale
+from notifications.templating.replies import reply_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ VALUE_TAGS: dict[str, str] = {
     "organizerFirstName": "the organizer's first name",
     "organizerLastName": "the organizer's last name",
     "organizerName": "the organizer's full name",
+    "replyPrompt": "SMS only, when the application asks for answers: how to confirm or decline by reply",
 }
 NAMED_PATTERNS: dict[str, str] = {"time24": "HH:mm", "time12hr": "h:mm a"}
 ZONE_TAG = "zone"
@@ -263,8 +265,13 @@ def _tag_value(tag: Tag, context: RenderContext) -> str:
     return _pattern(tag.pattern).apply(context.moment, context.locale)
 
 
-def build_context(*, appointment, recipient, locale: str, organizer=None) -> RenderContext:
-    """The values of an appointment for one recipient; unsaved instances work too."""
+def build_context(
+    *, appointment, recipient, locale: str, organizer=None, with_reply_prompt: bool = False
+) -> RenderContext:
+    """The values of an appointment for one recipient; unsaved instances work too.
+
+    `{{replyPrompt}}` is empty unless `with_reply_prompt` (replies.reply_prompt_wanted decides).
+    """
     if organizer is None:
         organizer = _organizer_of(appointment)
     values = {
@@ -279,6 +286,7 @@ def build_context(*, appointment, recipient, locale: str, organizer=None) -> Ren
         "organizerFirstName": organizer.first_name if organizer else "",
         "organizerLastName": organizer.last_name if organizer else "",
         "organizerName": organizer.full_name if organizer else "",
+        "replyPrompt": reply_prompt(locale) if with_reply_prompt else "",
     }
     moment = appointment.start.astimezone(zone(appointment.timezone))
     return RenderContext(values=values, moment=moment, locale=Locale.parse(locale))

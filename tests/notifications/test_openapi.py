@@ -28,6 +28,7 @@ def test_schema_lists_the_notification_operations(tmp_path):
         "/api/notifications/webhooks/{endpoint_id}",
         "/api/notifications/deliveries/",
         "/api/notifications/twilio/status",
+        "/api/notifications/sms/inbound",
     }
     assert paths["/api/notifications/emails/verify"]["post"]["security"] == [{"jwtBearerToken": []}]
     # The webhook secret can be written but is never part of a response.
@@ -35,4 +36,5 @@ def test_schema_lists_the_notification_operations(tmp_path):
     assert "secret" not in components["WebhookEndpoint"]["properties"]
     # Twilio signs its callbacks; it carries no bearer token.
     assert paths["/api/notifications/twilio/status"]["post"].get("security") in ([], [{}], None)
+    assert paths["/api/notifications/sms/inbound"]["post"].get("security") in ([], [{}], None)
     assert paths["/api/notifications/deliveries/"]["get"]["security"] == [{"jwtBearerToken": []}]
