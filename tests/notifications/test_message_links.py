@@ -73,7 +73,9 @@ def test_each_recipient_gets_their_own_link(customer):
     customer.appointment.application.short_links = True
     customer.appointment.application.save(update_fields=["short_links"])
     values = [
-        rendering.build_context(appointment=customer.appointment, recipient=person, locale="en_US").values["roomUrl"]
+        rendering.build_context(appointment=customer.appointment, recipient=person, locale="en_US").values[
+            "roomUrl"
+        ]
         for person in (customer, other)
     ]
     assert values[0] != values[1]
