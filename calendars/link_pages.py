@@ -27,7 +27,9 @@ class LinkState(StrEnum):
     SCHEDULED = "scheduled"
 
 
-def link_state(*, link: LinkToken, appointment: Appointment | None, participant: Participant | None) -> LinkState:
+def link_state(
+    *, link: LinkToken, appointment: Appointment | None, participant: Participant | None
+) -> LinkState:
     now = timezone.now()
     if now > link.expires_at(appointment.end if appointment else None):
         return LinkState.EXPIRED

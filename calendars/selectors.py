@@ -1,9 +1,11 @@
-"""Reads for the public calendar endpoints."""
+"""Reads for the public calendar endpoints and the short links."""
+
+import uuid
 
 from appointments.models import Appointment
-from participants.models import Participant
 from core.errors import InvalidInput, NotFound
 from core.ids import parse_uuid
+from participants.models import Participant
 
 
 def appointment_get_for_calendar(*, appointment_id: str) -> Appointment:
@@ -24,7 +26,9 @@ def appointment_get_for_calendar(*, appointment_id: str) -> Appointment:
     return appointment
 
 
-def link_target_get(*, appointment_id, participant_pk: int) -> tuple[Appointment | None, Participant | None]:
+def link_target_get(
+    *, appointment_id: uuid.UUID, participant_pk: int
+) -> tuple[Appointment | None, Participant | None]:
     """The appointment a short link names (None once deleted) and its participant the link was sent to.
 
     The signed token is the capability, as the UUID is for the calendar links; the

@@ -44,7 +44,7 @@ class LinkToken:
     end: datetime
 
     def expires_at(self, current_end: datetime | None) -> datetime:
-        """A link lives until LINK_TOKEN_TTL_AFTER_END past the appointment's end (as it is now, if it still exists)."""
+        """Until LINK_TOKEN_TTL_AFTER_END past the appointment's end (its current end, if it still exists)."""
         end = current_end or self.end
         try:
             return end + settings.LINK_TOKEN_TTL_AFTER_END
@@ -96,7 +96,7 @@ def token_decode(token: str) -> LinkToken:
 
 
 def short_link(*, purpose: LinkPurpose, appointment, participant_pk: int) -> str:
-    """The absolute /l/ link of `purpose` for one participant, carrying the appointment's times as they are now."""
+    """The absolute /l/ link of `purpose` for one participant, with the appointment's current times."""
     token = token_encode(
         LinkToken(
             purpose=purpose,

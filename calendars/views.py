@@ -51,7 +51,11 @@ def short_link_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _appointment_link(
-    request: HttpRequest, link: LinkToken, appointment: Appointment, participant: Participant, state: LinkState
+    request: HttpRequest,
+    link: LinkToken,
+    appointment: Appointment,
+    participant: Participant,
+    state: LinkState,
 ) -> HttpResponse:
     moved = link.start != appointment.start
     if state == LinkState.ACTIVATED and link.purpose == LinkPurpose.JOIN:
@@ -59,12 +63,18 @@ def _appointment_link(
     if state != LinkState.ENDED and not moved and link.purpose == LinkPurpose.ICS:
         return _ics_file(appointment)
     if state != LinkState.ENDED and not moved and link.purpose == LinkPurpose.GOOGLE:
-        return _never_cached(HttpResponseRedirect(event_template_url(CalendarEvent.from_appointment(appointment))))
+        return _never_cached(
+            HttpResponseRedirect(event_template_url(CalendarEvent.from_appointment(appointment)))
+        )
     return _page(request, "links/appointment.html", _context(link, appointment, participant, state))
 
 
 def _confirmation_page(
-    request: HttpRequest, link: LinkToken, appointment: Appointment, participant: Participant, state: LinkState
+    request: HttpRequest,
+    link: LinkToken,
+    appointment: Appointment,
+    participant: Participant,
+    state: LinkState,
 ) -> HttpResponse:
     context = _context(link, appointment, participant, state)
     answer = ANSWER_OF[link.purpose]
@@ -75,7 +85,11 @@ def _confirmation_page(
         recorded = True
     current = answer if recorded else participant.confirmation
     context.update(
-        answer=answer, open=open_, recorded=recorded, current=current, already=current == answer and not recorded
+        answer=answer,
+        open=open_,
+        recorded=recorded,
+        current=current,
+        already=current == answer and not recorded,
     )
     return _page(request, "links/confirm.html", context)
 
@@ -111,7 +125,10 @@ def _no_appointment_page(request: HttpRequest, state: LinkState) -> HttpResponse
     """Unknown, expired and cancelled links: nothing of an appointment to show, so the browser's language."""
     language = translation.get_language_from_request(request)
     return _page(
-        request, "links/message.html", {"language": language, "state": state.value}, status=_STATUS.get(state, 200)
+        request,
+        "links/message.html",
+        {"language": language, "state": state.value},
+        status=_STATUS.get(state, 200),
     )
 
 
@@ -123,7 +140,9 @@ def _page(request: HttpRequest, template: str, context: dict, *, status: int = 2
 
 
 def _ics_file(appointment: Appointment) -> HttpResponse:
-    response = HttpResponse(build_ics(CalendarEvent.from_appointment(appointment)), content_type=ICS_CONTENT_TYPE)
+    response = HttpResponse(
+        build_ics(CalendarEvent.from_appointment(appointment)), content_type=ICS_CONTENT_TYPE
+    )
     response["Content-Disposition"] = str(
         content_disposition_header(as_attachment=True, filename=f"appointment-{appointment.pk}.ics")
     )

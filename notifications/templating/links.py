@@ -28,7 +28,9 @@ def message_links(*, appointment, recipient) -> dict[str, str]:
     }
     if saved and application is not None and application.short_links:
         links.update(
-            roomUrl=short_link(purpose=LinkPurpose.JOIN, appointment=appointment, participant_pk=recipient.pk),
+            roomUrl=short_link(
+                purpose=LinkPurpose.JOIN, appointment=appointment, participant_pk=recipient.pk
+            ),
             icsUrl=short_link(purpose=LinkPurpose.ICS, appointment=appointment, participant_pk=recipient.pk),
             googleCalendarUrl=short_link(
                 purpose=LinkPurpose.GOOGLE, appointment=appointment, participant_pk=recipient.pk
@@ -37,7 +39,11 @@ def message_links(*, appointment, recipient) -> dict[str, str]:
     if application is not None and application.confirmation_requests:
         participant_pk = recipient.pk if saved else _NOBODY
         links.update(
-            confirmUrl=short_link(purpose=LinkPurpose.CONFIRM, appointment=appointment, participant_pk=participant_pk),
-            declineUrl=short_link(purpose=LinkPurpose.DECLINE, appointment=appointment, participant_pk=participant_pk),
+            confirmUrl=short_link(
+                purpose=LinkPurpose.CONFIRM, appointment=appointment, participant_pk=participant_pk
+            ),
+            declineUrl=short_link(
+                purpose=LinkPurpose.DECLINE, appointment=appointment, participant_pk=participant_pk
+            ),
         )
     return links

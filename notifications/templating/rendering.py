@@ -36,7 +36,7 @@ VALUE_TAGS: dict[str, str] = {
     "lastName": "the recipient's last name",
     "title": "the appointment's title",
     "notes": "the appointment's notes",
-    "roomUrl": "the link to the video room (empty until the appointment is activated, unless short links are on)",
+    "roomUrl": "the link to the video room (empty until the appointment is activated)",
     "icsUrl": "the link to the appointment's iCalendar (.ics) event",
     "googleCalendarUrl": "the link that adds the appointment to Google Calendar",
     "confirmUrl": "the link that lets the recipient confirm (empty unless confirmation requests are on)",

@@ -1,4 +1,4 @@
-"""Links in messages: today's links with shortLinks off, /l/ links with it on; confirm links only when asked for."""
+"""Links in messages: today's with shortLinks off, /l/ links with it on; confirm links only when asked for."""
 
 from datetime import UTC, datetime
 
@@ -9,7 +9,10 @@ from calendars.short_links import LinkPurpose, token_decode
 from notifications.templating import rendering
 from tests.factories import AppointmentFactory, CustomerFactory
 
-TEXT = "Hello {{firstName}}\nJoin: {{roomUrl}}\nCalendar: {{icsUrl}}\nGoogle: {{googleCalendarUrl}}\nConfirm: {{confirmUrl}}\nDecline: {{declineUrl}}\nBye"
+TEXT = (
+    "Hello {{firstName}}\nJoin: {{roomUrl}}\nCalendar: {{icsUrl}}\nGoogle: {{googleCalendarUrl}}\n"
+    "Confirm: {{confirmUrl}}\nDecline: {{declineUrl}}\nBye"
+)
 BASE = "https://appointments.acme.example"
 
 
