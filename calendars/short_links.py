@@ -43,6 +43,10 @@ class LinkToken:
     start: datetime  # the start the message was rendered with, UTC
     end: datetime
 
+    def moved(self, current_start: datetime) -> bool:
+        """Whether the appointment now starts at another time than the message said (to the second)."""
+        return int(current_start.timestamp()) != int(self.start.timestamp())
+
     def expires_at(self, current_end: datetime | None) -> datetime:
         """Until LINK_TOKEN_TTL_AFTER_END past the appointment's end (its current end, if it still exists)."""
         end = current_end or self.end

@@ -57,7 +57,7 @@ def _appointment_link(
     participant: Participant,
     state: LinkState,
 ) -> HttpResponse:
-    moved = link.start != appointment.start
+    moved = link.moved(appointment.start)
     if state == LinkState.ACTIVATED and link.purpose == LinkPurpose.JOIN:
         return _never_cached(HttpResponseRedirect(appointment.room_url))
     if state != LinkState.ENDED and not moved and link.purpose == LinkPurpose.ICS:
@@ -113,7 +113,7 @@ def _context(link: LinkToken, appointment: Appointment, participant: Participant
         "start": times.clock(appointment.start),
         "end": times.clock(appointment.end),
         "zone": times.zone.key,
-        "moved_from": times.when(link.start) if link.start != appointment.start else "",
+        "moved_from": times.when(link.start) if link.moved(appointment.start) else "",
         "ended_at": times.when(ended_at(appointment)) if state == LinkState.ENDED else "",
         "room_url": appointment.room_url if state == LinkState.ACTIVATED else "",
         "ics_url": ics_url(appointment.pk),

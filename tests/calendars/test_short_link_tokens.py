@@ -75,6 +75,13 @@ def test_a_link_expires_the_ttl_after_the_end_the_appointment_has_now():
     assert link.expires_at(datetime(9999, 12, 31, 23, 0, tzinfo=UTC)).year == 9999
 
 
+def test_a_start_with_microseconds_has_not_moved():
+    start = START + timedelta(microseconds=250)
+    link = token_decode(token_encode(_link(start=start)))
+    assert not link.moved(start)
+    assert link.moved(start + timedelta(seconds=1))
+
+
 def test_times_keep_their_second_and_the_year_9999_fits():
     link = _link(start=START + timedelta(seconds=17), end=START + timedelta(hours=2))
     assert token_decode(token_encode(link)).start == START + timedelta(seconds=17)
