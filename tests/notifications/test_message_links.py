@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from calendars.short_links import LinkPurpose, token_decode
 from notifications.templating import rendering
+from notifications.templating.samples import sample_appointment, sample_recipient
 from tests.factories import AppointmentFactory, CustomerFactory
 
 TEXT = (
@@ -93,3 +94,20 @@ def test_the_tag_catalogue_and_unsaved_samples_keep_plain_links(db):
     assert "/api/cal/events/ical/" in context.values["icsUrl"]
     assert "confirmUrl" in rendering.VALUE_TAGS and "declineUrl" in rendering.VALUE_TAGS
     rendering.validate("Confirm: {{confirmUrl}} / {{ declineUrl }}")
+
+
+@override_settings(PUBLIC_BASE_URL=BASE)
+def test_a_test_send_keeps_the_sample_room_and_its_confirm_link_names_nobody(application):
+    application.short_links = application.confirmation_requests = True
+    application.save(update_fields=["short_links", "confirmation_requests"])
+    appointment = sample_appointment(
+        application=application,
+        start=datetime(2030, 1, 31, 19, 0, tzinfo=UTC),
+        timezone="UTC",
+        locale="en_US",
+    )
+    context = rendering.build_context(
+        appointment=appointment, recipient=sample_recipient(appointment), locale="en_US"
+    )
+    assert context.values["roomUrl"] == appointment.room_url
+    assert link_of(f"Confirm: {context.values['confirmUrl']}").participant_pk == 0
