@@ -1,8 +1,11 @@
-"""Reads for the public calendar endpoints."""
+"""Reads for the public calendar endpoints and the short links."""
+
+import uuid
 
 from appointments.models import Appointment
 from core.errors import InvalidInput, NotFound
 from core.ids import parse_uuid
+from participants.models import Participant
 
 
 def appointment_get_for_calendar(*, appointment_id: str) -> Appointment:
@@ -21,3 +24,23 @@ def appointment_get_for_calendar(*, appointment_id: str) -> Appointment:
     if appointment is None:
         raise NotFound(f"appointment {appointment_id} not found")
     return appointment
+
+
+def link_target_get(
+    *, appointment_id: uuid.UUID, participant_pk: int
+) -> tuple[Appointment | None, Participant | None]:
+    """The appointment a short link names (None once deleted) and its participant the link was sent to.
+
+    The signed token is the capability, as the UUID is for the calendar links; the
+    participant must still belong to that appointment. Two queries.
+    """
+    appointment = (
+        Appointment.objects.select_related("application")
+        .prefetch_related("participants")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return None, None
+    participant = next((p for p in appointment.participants.all() if p.pk == participant_pk), None)
+    return appointment, participant

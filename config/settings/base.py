@@ -119,6 +119,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The short-link pages (calendars/link_pages.py) speak these languages; messages pick their own.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("el", "Ελληνικά")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -280,6 +283,8 @@ TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 
 ROOM_BASE_URL = env_str("ROOM_BASE_URL", "https://video.example.com").rstrip("/")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+# How long the short /l/ links of messages keep working after the appointment ends.
+LINK_TOKEN_TTL_AFTER_END = timedelta(days=env_int("LINK_TOKEN_TTL_AFTER_END_DAYS", 30))
 
 # --- Logging --------------------------------------------------------------
 # JSON lines in production; readable text where DEBUG is on (bin/dev). Every line carries

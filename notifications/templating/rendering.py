@@ -23,8 +23,8 @@ from babel.dates import PATTERN_CHARS, parse_pattern
 from django.conf import settings
 from django.utils.html import escape, strip_tags
 
-from calendars.links import google_calendar_url, ics_url
 from core.api.fields import normalize_locale
+from notifications.templating.links import message_links
 from notifications.templating.replies import reply_prompt
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ VALUE_TAGS: dict[str, str] = {
     "roomUrl": "the link to the video room (empty until the appointment is activated)",
     "icsUrl": "the link to the appointment's iCalendar (.ics) event",
     "googleCalendarUrl": "the link that adds the appointment to Google Calendar",
+    "confirmUrl": "the link that lets the recipient confirm (empty unless confirmation requests are on)",
+    "declineUrl": "the link that lets the recipient decline (empty unless confirmation requests are on)",
     "appointmentId": "the appointment's id",
     "organizerFirstName": "the organizer's first name",
     "organizerLastName": "the organizer's last name",
@@ -279,9 +281,7 @@ def build_context(
         "lastName": recipient.last_name if recipient else "",
         "title": appointment.title,
         "notes": appointment.notes,
-        "roomUrl": appointment.room_url,
-        "icsUrl": ics_url(appointment.pk),
-        "googleCalendarUrl": google_calendar_url(appointment.pk),
+        **message_links(appointment=appointment, recipient=recipient),
         "appointmentId": str(appointment.pk),
         "organizerFirstName": organizer.first_name if organizer else "",
         "organizerLastName": organizer.last_name if organizer else "",

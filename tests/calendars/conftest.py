@@ -39,3 +39,7 @@ def attendee_emails(vevent) -> set[str]:
     if not isinstance(attendees, list):
         attendees = [attendees]
     return {str(address).removeprefix("mailto:") for address in attendees}
+
+
+# The short-link pages are tested in the admin tests' Chromium (tests/calendars/test_browser_short_links.py).
+from tests.admin.conftest import browser_page, browser_time_zone  # noqa: E402, F401
