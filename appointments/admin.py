@@ -17,10 +17,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from appointments import services
-from appointments.models import Appointment, InteractionState
+from appointments.models import Appointment
+from appointments.statuses import STATUS_FILTERS, status_of
 from core.console import ServiceBackedAdmin, confirm_action
 from participants.models import Participant
 from tenants.admin_scoping import (
@@ -59,21 +60,7 @@ def format_duration_short(duration: timedelta) -> str:
     return " ".join(part for part in parts if part) or "0 min"
 
 
-# --- status ----------------------------------------------------------------------
-
-SCHEDULED, ACTIVATED, COMPLETED = "scheduled", "activated", "completed"
-STATUS_FILTERS = {
-    SCHEDULED: Q(room_url="") & ~Q(interaction_state=InteractionState.COMPLETE),
-    ACTIVATED: ~Q(room_url="") & ~Q(interaction_state=InteractionState.COMPLETE),
-    COMPLETED: Q(interaction_state=InteractionState.COMPLETE),
-}
-
-
-def status_of(appointment: Appointment) -> str:
-    """Completed once the interaction ended, activated once it has a room, scheduled before."""
-    if appointment.interaction_state == InteractionState.COMPLETE:
-        return COMPLETED
-    return ACTIVATED if appointment.room_url else SCHEDULED
+# --- status ---------------------------------------------------------------------
 
 
 class StatusFilter(admin.SimpleListFilter):

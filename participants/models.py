@@ -64,6 +64,12 @@ class Participant(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["application", "participant_id"], name="participant_app_pid_idx"),
+            # Customers waiting right now (the dashboard): a handful of rows among millions.
+            models.Index(
+                fields=["application", "state_changed_at"],
+                condition=models.Q(state="WAITING"),
+                name="participant_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:
