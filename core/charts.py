@@ -107,7 +107,7 @@ def _total_text(column: ColumnInput, total: float, series: Sequence[Series], uni
         return "–"
     if len(series) == 1:
         return f"{column.values[series[0].key].shown}{unit}"
-    return f"{total:g}{unit}"
+    return f"{total:g}{unit}" if total else ""
 
 
 def stacked_bar_chart(
@@ -141,8 +141,8 @@ def stacked_bar_chart(
                 continue
             height = PLOT_HEIGHT * value.amount / scale_top
             y -= height
-            description = f"{column.long_label}: {value.shown}{unit} {one.label}"
-            segments.append(Segment(one, value, x, y, BAR_WIDTH, height, description.replace("  ", " ")))
+            said = f"{column.long_label}: {value.shown}{unit} {one.label}"
+            segments.append(Segment(one, value, x, y, BAR_WIDTH, height, said))
         laid_out.append(
             Column(
                 column,

@@ -27,11 +27,16 @@ from appointments.statuses import ACTIVATED, COMPLETED, NO_SHOW, SCHEDULED
 from core.charts import BarChart, ColumnInput, Series, Value, stacked_bar_chart
 from notifications.delivery_stats import deliveries_per_day
 from notifications.metrics import UNSENT_STATUSES
-from notifications.models import DeliveryStatus
+from notifications.models import DeliveryChannel, DeliveryStatus
 from notifications.pipeline_status import FailureLine, backlog_lines, failure_reasons, oldest_due
 from participants.models import Confirmation, ParticipantState, ParticipantType
 from tenants.models import Application
 
+CHANNEL_NAMES = {
+    DeliveryChannel.EMAIL: "Email",
+    DeliveryChannel.SMS: "SMS",
+    DeliveryChannel.WEBHOOK: "Webhook",
+}
 DAYS_AHEAD = 14  # appointments: today and the 13 days after
 DAYS_BACK = 14  # deliveries: today and the 13 days before
 WEEKS = 8  # rates: this week and the 7 before
@@ -183,9 +188,9 @@ def _delivery_charts(ids: list[uuid.UUID], today: date, zone: tzinfo) -> list[Ba
         charts.append(
             stacked_bar_chart(
                 chart_id=f"dashboard-deliveries-{channel.lower()}",
-                title=f"{channel.capitalize()} deliveries per day, last {DAYS_BACK} days",
+                title=f"{CHANNEL_NAMES[channel]} deliveries per day, last {DAYS_BACK} days",
                 description=(
-                    f"{channel.capitalize()} deliveries due on each of the last {DAYS_BACK} days, "
+                    f"{CHANNEL_NAMES[channel]} deliveries due on each of the last {DAYS_BACK} days, "
                     f"{total} in all, stacked by status: sent, failed, cancelled, pending, claimed, sending."
                 ),
                 series=DELIVERY_SERIES,
