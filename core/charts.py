@@ -133,7 +133,7 @@ def stacked_bar_chart(
     laid_out = []
     for index, (column, total) in enumerate(zip(columns, totals, strict=True)):
         x = AXIS_WIDTH + GAP / 2 + index * (BAR_WIDTH + GAP)
-        y = plot_bottom
+        y: float = plot_bottom
         segments = []
         for one in series:
             value = column.values.get(one.key)

@@ -32,7 +32,7 @@ from notifications.pipeline_status import FailureLine, backlog_lines, failure_re
 from participants.models import Confirmation, ParticipantState, ParticipantType
 from tenants.models import Application
 
-CHANNEL_NAMES = {
+CHANNEL_NAMES: dict[str, str] = {
     DeliveryChannel.EMAIL: "Email",
     DeliveryChannel.SMS: "SMS",
     DeliveryChannel.WEBHOOK: "Webhook",

@@ -1,4 +1,4 @@
-"""The dashboard on the console's index: a supervisor's applications only, bounded queries, links that hold."""
+"""The dashboard on the console's index: one tenant's figures, bounded queries, links that hold."""
 
 import re
 from datetime import timedelta
