@@ -43,7 +43,7 @@ class ColumnInput:
     sublabel: str  # its second line: "Feb"
     long_label: str  # for the ear: "Monday 3 February 2030"
     href: str  # the rows of the whole column
-    values: dict[str, Value]  # by series key; a missing series is zero
+    values: dict[str, Value]  # by series key; a missing series is zero (or, alone, "no value")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class BarChart:
     plot_bottom: float
     unit: str = ""
     period: str = "Day"  # what a column is, heading the table's first column
+    missing: str = "0"  # what the table shows for a series a column lacks
     empty: bool = False
 
 
@@ -103,9 +104,9 @@ def _scale_top(largest: float) -> float:
 
 def _total_text(column: ColumnInput, total: float, series: Sequence[Series], unit: str) -> str:
     """What is written above a bar: the sum, a single series' own text, or a dash with no value."""
-    if not column.values:
-        return "–"
     if len(series) == 1:
+        if not column.values:
+            return "–"
         return f"{column.values[series[0].key].shown}{unit}"
     return f"{total:g}{unit}" if total else ""
 
@@ -120,6 +121,7 @@ def stacked_bar_chart(
     unit: str = "",
     top: float | None = None,
     period: str = "Day",
+    missing: str = "0",
 ) -> BarChart:
     """Lay out one bar per column, its series stacked bottom-up in the order of `series`.
 
@@ -154,7 +156,9 @@ def stacked_bar_chart(
                 [column.values.get(s.key) for s in series],
             )
         )
-    ticks = [Tick(f"{scale_top * share:g}{unit}", plot_bottom - PLOT_HEIGHT * share) for share in (0, 0.5, 1)]
+    # A half-way line only where it falls on a whole number: no "2.5 appointments".
+    shares = (0, 0.5, 1) if float(scale_top / 2).is_integer() else (0, 1)
+    ticks = [Tick(f"{scale_top * share:g}{unit}", plot_bottom - PLOT_HEIGHT * share) for share in shares]
     return BarChart(
         chart_id=chart_id,
         title=title,
@@ -167,5 +171,6 @@ def stacked_bar_chart(
         plot_bottom=plot_bottom,
         unit=unit,
         period=period,
+        missing=missing,
         empty=not any(totals),
     )

@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from appointments.dashboard import (
     appointments_per_day,
@@ -59,8 +60,14 @@ DELIVERY_SERIES = [
 ]
 
 
+@lru_cache(maxsize=16)
+def _changelist_url(model: str, script_prefix: str) -> str:
+    return reverse(f"admin:{model}_changelist")
+
+
 def _changelist(model: str, **filters: str) -> str:
-    url = reverse(f"admin:{model}_changelist")
+    # A page has a few hundred links: the three list URLs are worked out once per prefix.
+    url = _changelist_url(model, get_script_prefix())
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
@@ -147,6 +154,7 @@ def _appointment_chart(ids: list[uuid.UUID], today: date, zone: tzinfo) -> BarCh
             {
                 state: Value(count, _appointments(**_day_filters("start", day.day), status=state))
                 for state, count in day.counts.items()
+                if count
             },
         )
         for day in days
@@ -180,6 +188,7 @@ def _delivery_charts(ids: list[uuid.UUID], today: date, zone: tzinfo) -> list[Ba
                         ),
                     )
                     for status, count in day.counts.items()
+                    if count
                 },
             )
             for day in days
@@ -248,6 +257,7 @@ def _rate_charts(ids: list[uuid.UUID], today: date, zone: tzinfo, now: datetime)
             unit="%",
             top=100,
             period="Week",
+            missing="–",
         )
 
     return {
