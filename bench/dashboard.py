@@ -84,9 +84,12 @@ def _secondary_indexes_dropped(table: str):
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-        yield cursor
-        for _name, definition in indexes:
-            cursor.execute(definition)
+        try:
+            yield cursor
+        finally:
+            # Even when the insert fails: a table left without its indexes would skew every later run.
+            for _name, definition in indexes:
+                cursor.execute(definition)
 
 
 def seed(appointments: int, now: datetime) -> float:
