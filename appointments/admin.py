@@ -21,7 +21,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from appointments import services
 from appointments.admin_attendance import AttendanceFilter, attendance_of
-from appointments.models import Appointment, InteractionState
+from appointments.models import Appointment
+from appointments.statuses import STATUS_FILTERS, status_of
 from core.console import ServiceBackedAdmin, confirm_action
 from participants.models import Confirmation, Participant, ParticipantType
 from tenants.admin_scoping import (
@@ -60,21 +61,7 @@ def format_duration_short(duration: timedelta) -> str:
     return " ".join(part for part in parts if part) or "0 min"
 
 
-# --- status ----------------------------------------------------------------------
-
-SCHEDULED, ACTIVATED, COMPLETED = "scheduled", "activated", "completed"
-STATUS_FILTERS = {
-    SCHEDULED: Q(room_url="") & ~Q(interaction_state=InteractionState.COMPLETE),
-    ACTIVATED: ~Q(room_url="") & ~Q(interaction_state=InteractionState.COMPLETE),
-    COMPLETED: Q(interaction_state=InteractionState.COMPLETE),
-}
-
-
-def status_of(appointment: Appointment) -> str:
-    """Completed once the interaction ended, activated once it has a room, scheduled before."""
-    if appointment.interaction_state == InteractionState.COMPLETE:
-        return COMPLETED
-    return ACTIVATED if appointment.room_url else SCHEDULED
+# --- status ---------------------------------------------------------------------
 
 
 class StatusFilter(admin.SimpleListFilter):

@@ -334,6 +334,13 @@ class Delivery(TenantOwnedModel):
             models.Index(fields=["application", "appointment_id"], name="delivery_app_appt_idx"),
             models.Index(fields=["status", "lease_expires_at"], name="delivery_status_lease_idx"),
             models.Index(fields=["application", "due_at"], name="delivery_app_due_idx"),
+            # An application's rows not sent yet (the dashboard's backlog and oldest due row):
+            # the due ones among them are few, where the whole log has millions.
+            models.Index(
+                fields=["application", "due_at"],
+                condition=models.Q(status__in=["PENDING", "CLAIMED", "SENDING"]),
+                name="delivery_app_unsent_due_idx",
+            ),
             models.Index(
                 fields=["provider_message_id"],
                 condition=~models.Q(provider_message_id=""),

@@ -23,7 +23,7 @@ class ParticipantAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "appointment",
         "application",
     ]
-    list_filter = ["type", "state", "application"]
+    list_filter = ["type", "state", "confirmation", "application"]
     list_select_related = ["appointment", "application"]
     search_fields = ["participant_id", "first_name", "last_name", "email", "phone", "appointment__title"]
     readonly_fields = [
@@ -42,6 +42,12 @@ class ParticipantAdmin(TenantScopedAdmin, admin.ModelAdmin):
         "updated_at",
     ]
     fields = list(readonly_fields)
+
+    # The dashboard's confirmation chart links here with a week of appointment starts.
+    DASHBOARD_LOOKUPS = ("appointment__start__gte", "appointment__start__lt")
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return lookup in self.DASHBOARD_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, participant: Participant) -> str:

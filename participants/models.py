@@ -76,6 +76,20 @@ class Participant(TenantOwnedModel):
                 condition=models.Q(type="CUSTOMER", state="WAITING"),
                 name="participant_customer_wait_idx",
             ),
+            # Customers waiting right now (the dashboard): a handful of rows among millions.
+            models.Index(
+                fields=["application", "state_changed_at"],
+                condition=models.Q(state="WAITING"),
+                name="participant_waiting_idx",
+            ),
+            # The dashboard's weekly confirmation rate reads customers by appointment from this
+            # index alone (an index-only scan: no table page per customer).
+            models.Index(
+                fields=["appointment"],
+                include=["confirmation"],
+                condition=models.Q(type="CUSTOMER"),
+                name="participant_customer_conf_idx",
+            ),
         ]
 
     def __str__(self) -> str:
