@@ -1,4 +1,4 @@
-"""A confirmation by SMS reply, end to end: real worker and sweeper processes, the loopback Twilio fake.
+"""A confirmation by SMS reply, end to end: real worker and beat processes, the loopback Twilio fake.
 
 The reminder goes out with its reply prompt, the customer's "YES" comes back signed the
 way Twilio signs it, the answer is recorded, and the participant.confirmed webhook
@@ -83,7 +83,7 @@ def test_a_yes_to_the_reminder_confirms_and_reaches_the_webhook_once(
 ):
     from notifications.pipeline import outbox
 
-    # This process hands nothing to the broker: the sweeper (beat's tick) alone finds the due rows.
+    # This process hands nothing to the broker: beat's tick alone finds the due rows.
     monkeypatch.setattr(outbox, "deliveries_enqueue", lambda ids: None)
     settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
     application = ApplicationFactory(notifications_active=True, confirmation_requests=True)
@@ -107,8 +107,8 @@ def test_a_yes_to_the_reminder_confirms_and_reaches_the_webhook_once(
         title="Mortgage advice",
         customer=CustomerDetails(first_name="Bo", phone=CUSTOMER_PHONE),
     )
-    group.worker("worker")
-    group.sweeper("sweeper")
+    group.worker("worker", ticks=True)
+    group.beat()
 
     try:
         wait_until(lambda: len(twilio.requests) >= 1, timeout=60, message="no reminder SMS")

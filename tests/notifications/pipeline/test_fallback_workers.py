@@ -1,4 +1,4 @@
-"""SMS -> email fallback end to end: real worker and sweeper processes, Twilio refusing the number.
+"""SMS -> email fallback end to end: real worker and beat processes, Twilio refusing the number.
 
 The SMS is refused by the loopback Twilio fake, the worker records it FAILED and
 queues the fallback email in the same transaction, and the loopback SMTP server
@@ -57,15 +57,15 @@ def booked_by_sms_only():
 
 
 def test_a_refused_sms_reaches_the_customer_once_by_email(processes, smtp, twilio, monkeypatch):
-    # The booking's after-commit hand-off goes nowhere: the sweeper's tick must find the SMS.
+    # The booking's after-commit hand-off goes nowhere: beat's tick must find the SMS.
     monkeypatch.setattr(outbox, "deliveries_enqueue", lambda ids: None)
     twilio.refuse_number(PHONE, 400, code=21211, message="The 'To' number is not a valid phone number.")
     appointment = booked_by_sms_only()
     sms = Delivery.objects.get(appointment_id=appointment.pk, channel="SMS")
 
     group = processes()
-    group.worker("worker")
-    group.sweeper("sweeper")
+    group.worker("worker", ticks=True)
+    group.beat()
     try:
         wait_until(
             lambda: Delivery.objects.filter(fallback_of=sms, status=DeliveryStatus.SENT).exists(),

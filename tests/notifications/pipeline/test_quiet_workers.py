@@ -1,4 +1,4 @@
-"""Quiet hours with a real Celery worker and a sweeper playing beat: a held reminder goes once, after them.
+"""Quiet hours with a real Celery worker and Celery beat: a held reminder goes once, after them.
 
 The window is a few seconds around the moment of booking, in UTC (the appointment's zone),
 stored with seconds so the test need not wait for a whole minute to turn.
@@ -44,7 +44,7 @@ def test_a_held_reminder_is_not_sent_inside_quiet_hours_and_is_sent_once_after_t
     from appointments.services import appointment_schedule
     from notifications.pipeline import outbox
 
-    # No after-commit hand-off from this process: the sweeper's ticks alone find every row.
+    # No after-commit hand-off from this process: beat's ticks alone find every row.
     monkeypatch.setattr(outbox, "deliveries_enqueue", lambda ids: None)
     application = ApplicationFactory(notifications_active=True)
     ChannelSender.objects.create(
@@ -71,9 +71,9 @@ def test_a_held_reminder_is_not_sent_inside_quiet_hours_and_is_sent_once_after_t
         )
 
     group = processes(NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE="1")
-    group.worker("worker")
-    group.sweeper("sweeper")
-    # Warm up: once a CREATE has gone through, the sweeper ticks and the worker sends.
+    group.worker("worker", ticks=True)
+    group.beat()
+    # Warm up: once a CREATE has gone through, beat ticks and the worker sends.
     warm_up = book("Warm-up", "warm-up@example.com", timezone.now() + timedelta(days=2))
     wait_until(
         lambda: Delivery.objects.filter(appointment_id=warm_up.pk, type="CREATE", status="SENT").exists(),
@@ -91,7 +91,7 @@ def test_a_held_reminder_is_not_sent_inside_quiet_hours_and_is_sent_once_after_t
     )
     application.refresh_from_db()
     held = book("Held", "held@example.com", due + PERIOD)
-    with transaction.atomic():  # switched off before the sweeper can see its rows
+    with transaction.atomic():  # switched off before beat's tick can see its rows
         silenced = book("Silenced", "silenced@example.com", due + PERIOD)
         Appointment.objects.filter(pk=silenced.pk).update(notifications_active=False)
 
@@ -119,7 +119,7 @@ def test_a_held_reminder_is_not_sent_inside_quiet_hours_and_is_sent_once_after_t
     # A few more ticks: nothing goes twice, and nothing at all for the appointment switched off.
     ticked = timezone.now()
     wait_until(lambda: PipelineHeartbeat.objects.filter(ticked_at__gt=ticked + timedelta(seconds=2)).exists(),
-               timeout=30, message="the sweeper stopped ticking")  # fmt: skip
+               timeout=30, message="beat stopped ticking")  # fmt: skip
     received = Counter((mail.rcpt_tos[0], mail.message["Subject"]) for mail in smtp.messages)
     assert received == {("held@example.com", "Booked: Held"): 1, ("held@example.com", "Soon: Held"): 1}
     silenced_rows = Delivery.objects.filter(appointment_id=silenced.pk)

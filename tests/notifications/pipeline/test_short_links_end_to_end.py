@@ -76,8 +76,8 @@ def test_a_reminders_link_followed_after_a_reschedule_shows_the_new_time(process
         customer=CustomerDetails(first_name="Bobby", email="bobby@example.com"),
     )
 
-    processes.worker("worker")
-    processes.sweeper("beat")
+    processes.worker("worker", ticks=True)
+    processes.beat()
     try:
         wait_until(lambda: len(smtp.messages) == 1, timeout=60, message="no reminder email")
     except AssertionError:
