@@ -17,10 +17,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from appointments import services
 from appointments.admin_attendance import AttendanceFilter, attendance_of
+from appointments.admin_confirmations import ConfirmationFilter, confirmation_summary
 from appointments.models import Appointment
 from appointments.statuses import STATUS_FILTERS, status_of
 from core.console import ServiceBackedAdmin, confirm_action
@@ -91,59 +92,6 @@ class OrganizerFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset if self.value() is None else queryset.filter(organizer_id=self.value())
-
-
-# --- the customers' answers (confirmation replies and links) ----------------------------
-
-CONFIRMED, DECLINED, NO_ANSWER = "confirmed", "declined", "none"
-
-
-def _customers_answering(answer: str):
-    return Exists(
-        Participant.objects.filter(
-            appointment_id=OuterRef("pk"), type=ParticipantType.CUSTOMER, confirmation=answer
-        )
-    )
-
-
-CONFIRMATION_FILTERS = {
-    CONFIRMED: _customers_answering(Confirmation.CONFIRMED),
-    DECLINED: _customers_answering(Confirmation.DECLINED),
-    NO_ANSWER: ~_customers_answering(Confirmation.CONFIRMED) & ~_customers_answering(Confirmation.DECLINED),
-}
-
-
-class ConfirmationFilter(admin.SimpleListFilter):
-    """Whether a customer confirmed or declined; "no answer" when no customer did either."""
-
-    title = "customer confirmation"
-    parameter_name = "confirmation"
-
-    def lookups(self, request, model_admin):
-        return [(CONFIRMED, "Confirmed"), (DECLINED, "Declined"), (NO_ANSWER, "No answer")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        condition = None if value is None else CONFIRMATION_FILTERS.get(value)
-        return queryset if condition is None else queryset.filter(condition)
-
-
-def confirmation_summary(*, customers: int, confirmed: int, declined: int) -> str:
-    """The customers' answers in a few words: "confirmed", "declined", "1 confirmed, 1 no answer", "—"."""
-    if not customers:
-        return "—"
-    if confirmed == customers:
-        return CONFIRMED
-    if declined == customers:
-        return DECLINED
-    if not confirmed and not declined:
-        return "no answer"
-    counts = [
-        (confirmed, "confirmed"),
-        (declined, "declined"),
-        (customers - confirmed - declined, "no answer"),
-    ]
-    return ", ".join(f"{count} {label}" for count, label in counts if count)
 
 
 # --- the change form ---------------------------------------------------------------

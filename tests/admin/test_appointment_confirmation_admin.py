@@ -2,7 +2,7 @@
 
 import pytest
 
-from appointments.admin import confirmation_summary
+from appointments.admin_confirmations import confirmation_summary
 from participants.confirmations import participant_confirmation_record
 from tests.admin.querycounts import assert_changelist_queries_constant
 from tests.factories import AppointmentFactory, CustomerFactory
